@@ -1,0 +1,1 @@
+"""Sub-commands of the `ganlab` CLI; each module exposes register(subparsers)."""
