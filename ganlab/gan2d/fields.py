@@ -1,0 +1,118 @@
+"""What the GAN Lab views draw, as float32 arrays ready to send (shared/reference/ganlab.md §1.5).
+
+- d_grid: D's output at the centres of a grid over the view box (row = y from the bottom).
+- real / fake: fixed sample sets, so dots move smoothly instead of flickering with fresh noise.
+- real_d / fake_d: D's output at those samples, for colouring the prediction dots.
+- gradients: ∇ₓD at each fake sample, in data units: GAN Lab draws the arrow tip at x + 0.15·∇D.
+- noise: the fixed noise (first two dims), for the graph's noise thumbnail.
+- manifold: a noise grid pushed through G. With more than two noise dims it is a 2-D slice:
+  the two chosen axes sweep [0, 1] and the rest stay at 0.5, the centre of both noise kinds.
+- manifold_opacity: GAN Lab's density shading per manifold cell.
+
+"D's output" is a probability for the log and least-squares losses. A critic's raw score has
+no fixed scale, so it is mapped to [0, 1] by a tanh centred between the mean scores of real
+and fake samples and scaled by the score's spread over the grid.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ganlab.gan2d.losses import LOSSES, sigmoid
+from ganlab.gan2d.sampling import noise_density
+
+if TYPE_CHECKING:
+    from ganlab.gan2d.trainer import Trainer
+
+N_SHOW_REAL = 450  # GAN Lab shows 450 real and 150 fake dots; fakes are cheap, so show 300
+N_SHOW_FAKE = 300
+
+
+def grid_centers(view_box: tuple[float, float, float, float], size: int) -> np.ndarray:
+    """[size*size, 2] cell centres, x varying fastest, y from the bottom."""
+    x0, x1, y0, y1 = view_box
+    xs = x0 + (np.arange(size) + 0.5) / size * (x1 - x0)
+    ys = y0 + (np.arange(size) + 0.5) / size * (y1 - y0)
+    gx, gy = np.meshgrid(xs, ys)
+    return np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
+
+
+def d_scores(t: Trainer, points: np.ndarray, want_grad: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    """Raw D output per point (each point tiled `pack` times) and, if asked, d(output)/dx [N, 2]."""
+    m = t.params.pack
+    h, cache = t.D.forward(np.tile(points, (1, m)))  # [N, 2m] -> [N, 1]
+    h = h[:, 0]
+    if not want_grad:
+        return h, None
+    probability = not LOSSES[t.params.loss].critic
+    dout = sigmoid(h) * (1 - sigmoid(h)) if probability else np.ones_like(h)
+    grad = t.D.backward(cache, dout[:, None].astype(np.float32), param_grads=False)  # [N, 2m]
+    return h, grad.reshape(len(points), m, 2).sum(axis=1)
+
+
+def display_map(t: Trainer, grid_h: np.ndarray, real_h: np.ndarray, fake_h: np.ndarray):
+    """Maps raw D output to [0, 1] for colouring (see the module docstring)."""
+    if not LOSSES[t.params.loss].critic:
+        return sigmoid
+
+    center = 0.5 * (float(real_h.mean()) + float(fake_h.mean()))
+    scale = float(grid_h.std()) + 1e-6
+    return lambda h: 0.5 + 0.5 * np.tanh((h - center) / scale)
+
+
+def manifold(t: Trainer, size: int, axes: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """G applied to a (size+1)² noise grid (or size+1 points for 1-D noise), and cell opacities."""
+    dim = t.params.noise_dim
+    ticks = np.linspace(0, 1, size + 1, dtype=np.float32)
+    if dim == 1:
+        return t.G(ticks[:, None]), np.zeros(0, np.float32)
+    a, b = axes
+    if not (0 <= a < dim and 0 <= b < dim and a != b):
+        raise ValueError(f"axes: need two different latent axes in 0–{dim - 1}, got {axes}")
+    u, v = np.meshgrid(ticks, ticks)
+    z = np.full((u.size, dim), 0.5, dtype=np.float32)
+    z[:, a], z[:, b] = u.ravel(), v.ravel()
+    pts = t.G(z)  # [(size+1)^2, 2], row-major in v then u
+    return pts, _opacity(pts.reshape(size + 1, size + 1, 2), t.params.noise_type, ticks)
+
+
+def _opacity(grid: np.ndarray, noise_type: str, ticks: np.ndarray) -> np.ndarray:
+    """GAN Lab's rule: cells that G stretches (large area) are fainter, squeezed ones darker."""
+    p00, p10, p11, p01 = grid[:-1, :-1], grid[:-1, 1:], grid[1:, 1:], grid[1:, :-1]
+    quad = np.stack([p00, p10, p11, p01], axis=2)  # [S, S, 4, 2] corners in order
+    x, y = quad[..., 0], quad[..., 1]
+    area = 0.5 * np.abs((x * np.roll(y, -1, axis=2) - np.roll(x, -1, axis=2) * y).sum(axis=2))  # shoelace
+    cells = area.size
+    area_norm = area / max(float(area.sum()), 1e-12)
+    if noise_type == "uniform":
+        op = np.maximum(0.9 - 0.4 * cells * area_norm, 0.1)
+    else:
+        mid = (ticks[:-1] + ticks[1:]) / 2
+        cu, cv = np.meshgrid(mid, mid)
+        density = noise_density(np.stack([cu, cv], axis=-1))
+        op = np.minimum(0.1 + 0.2 * density / np.maximum(cells * area_norm, 1e-12), 0.9)
+    return op.astype(np.float32).ravel()
+
+
+def compute_fields(t: Trainer, grid_size: int = 64, manifold_size: int = 20, axes: tuple[int, int] = (0, 1)
+                   ) -> dict[str, np.ndarray]:
+    if not 2 <= grid_size <= 256:
+        raise ValueError(f"grid_size: expected 2–256, got {grid_size}")
+    real = t.eval.real[:N_SHOW_REAL]
+    noise = t.eval.noise[:N_SHOW_FAKE]
+    fake = t.G(noise)
+    grid_h, _ = d_scores(t, grid_centers(t.view_box, grid_size))
+    real_h, _ = d_scores(t, real)
+    fake_h, grads = d_scores(t, fake, want_grad=True)
+    show = display_map(t, grid_h, real_h, fake_h)
+    mani, opacity = manifold(t, manifold_size, axes)
+    out = {
+        "real": real, "real_d": show(real_h), "fake": fake, "fake_d": show(fake_h),
+        "d_grid": show(grid_h).reshape(grid_size, grid_size), "gradients": grads,
+        "noise": noise[:, :2], "manifold": mani, "manifold_opacity": opacity,
+    }
+    # A diverged run can leave non-finite values; never hand garbage to a renderer.
+    return {k: np.nan_to_num(np.asarray(v, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+            for k, v in out.items()}

@@ -1,0 +1,160 @@
+"""TrainParams: every knob of the 2D GAN, declared once.
+
+The browser's controls, the CLI's `--set key=value`, the URL hash and the validation
+errors all come from this one declaration. Each field carries two extra schema keys:
+`x-kind` says whether a change is *hot* (applied at the next optimizer step, weights
+kept) or *structural* (the models are rebuilt and `run_id` is bumped), and `x-group`
+says where the UI places it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+DatasetName = Literal[
+    "line", "gaussians", "ring", "disjoint", "drawn", "ring8", "grid25", "swiss_roll", "moons", "spiral", "csv"
+]
+LossName = Literal["minimax", "non_saturating", "least_squares", "wasserstein_gp", "hinge"]
+OptimizerName = Literal["sgd", "adam", "rmsprop"]
+ActivationName = Literal["relu", "leaky_relu", "tanh", "elu"]
+
+
+def knob(default: Any, description: str, kind: str, group: str, **bounds: Any) -> Any:
+    """A pydantic Field with the two ganlab schema extras."""
+    return Field(default, description=description, json_schema_extra={"x-kind": kind, "x-group": group}, **bounds)
+
+
+class TrainParams(BaseModel):
+    """All settings of one 2D GAN run. Defaults are GAN Lab's page defaults (the `gan_lab` preset)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    # --- data -------------------------------------------------------------------------------
+    dataset: DatasetName = knob("gaussians", "Target distribution the generator learns.", "structural", "data")
+    data_noise: float = knob(
+        1.0, "Multiplier on the dataset's own noise (drawn points: jitter sd 0.02).", "structural", "data",
+        ge=0.0, le=5.0,
+    )
+    seed: int = knob(0, "Seeds data, noise and initial weights, so a run is reproducible.", "structural", "data",
+                     ge=0, le=2**31 - 1)
+    batch_size: int = knob(150, "Samples per optimizer step (GAN Lab: 150).", "hot", "training", ge=1, le=4096)
+
+    # --- noise ------------------------------------------------------------------------------
+    noise_dim: int = knob(2, "Dimension of the latent noise z (GAN Lab: 1 or 2).", "structural", "noise",
+                          ge=1, le=256)
+    noise_type: Literal["uniform", "gaussian"] = knob(
+        "gaussian", "Uniform U(0,1), or GAN Lab's Gaussian N(0.5, 0.25) truncated to [0,1].", "structural", "noise"
+    )
+
+    # --- networks ---------------------------------------------------------------------------
+    g_layers: int = knob(2, "Generator hidden layers (GAN Lab's UI shows one fewer).", "structural", "generator",
+                         ge=0, le=8)
+    g_width: int = knob(8, "Neurons per generator hidden layer.", "structural", "generator", ge=1, le=512)
+    g_output: Literal["tanh", "linear"] = knob(
+        "tanh", "Generator output: tanh scaled to the dataset's box (GAN Lab), or linear.", "structural", "generator"
+    )
+    d_layers: int = knob(2, "Discriminator hidden layers (GAN Lab's UI shows one fewer).", "structural",
+                         "discriminator", ge=0, le=8)
+    d_width: int = knob(8, "Neurons per discriminator hidden layer.", "structural", "discriminator", ge=1, le=512)
+    activation: ActivationName = knob("relu", "Hidden-layer activation of both networks.", "structural", "generator")
+    pack: int = knob(1, "PacGAN packing degree m: D judges m samples jointly.", "structural", "discriminator",
+                     ge=1, le=4)
+
+    # --- loss -------------------------------------------------------------------------------
+    loss: LossName = knob("non_saturating", "GAN objective (GAN Lab's 'Log loss' is non_saturating).", "hot", "loss")
+    real_weight: float = knob(0.95, "Weight of the real term in D's log loss (GAN Lab: 0.95).", "hot", "loss",
+                              ge=0.0, le=1.0)
+    gp_weight: float = knob(10.0, "WGAN-GP gradient-penalty weight λ (wasserstein_gp only).", "hot", "loss",
+                            ge=0.0, le=100.0)
+    r1_weight: float = knob(0.0, "R1 penalty γ on D's gradient at real samples (any loss).", "hot", "loss",
+                            ge=0.0, le=100.0)
+
+    # --- optimizers -------------------------------------------------------------------------
+    g_optimizer: OptimizerName = knob("sgd", "Generator optimizer.", "hot", "generator")
+    g_lr: float = knob(0.03, "Generator learning rate.", "hot", "generator", ge=1e-6, le=10.0)
+    g_momentum: float = knob(0.0, "Generator momentum (sgd, rmsprop).", "hot", "generator", ge=0.0, le=0.99)
+    g_beta1: float = knob(0.9, "Generator Adam β1.", "hot", "generator", ge=0.0, le=0.999)
+    g_beta2: float = knob(0.999, "Generator Adam β2.", "hot", "generator", ge=0.0, le=0.9999)
+    g_steps: int = knob(1, "Generator updates per epoch (k_G).", "hot", "generator", ge=0, le=20)
+    d_optimizer: OptimizerName = knob("sgd", "Discriminator optimizer.", "hot", "discriminator")
+    d_lr: float = knob(0.1, "Discriminator learning rate.", "hot", "discriminator", ge=1e-6, le=10.0)
+    d_momentum: float = knob(0.0, "Discriminator momentum (sgd, rmsprop).", "hot", "discriminator", ge=0.0, le=0.99)
+    d_beta1: float = knob(0.9, "Discriminator Adam β1.", "hot", "discriminator", ge=0.0, le=0.999)
+    d_beta2: float = knob(0.999, "Discriminator Adam β2.", "hot", "discriminator", ge=0.0, le=0.9999)
+    d_steps: int = knob(2, "Discriminator updates per epoch (k_D).", "hot", "discriminator", ge=0, le=20)
+
+    def patched(self, patch: dict[str, Any]) -> TrainParams:
+        """A validated copy with `patch` applied; raises ValidationError and leaves self untouched."""
+        return TrainParams.model_validate({**self.model_dump(), **patch})
+
+
+def field_kind(name: str) -> str:
+    extra = TrainParams.model_fields[name].json_schema_extra
+    assert isinstance(extra, dict)
+    return str(extra["x-kind"])
+
+
+STRUCTURAL_KEYS = frozenset(k for k in TrainParams.model_fields if field_kind(k) == "structural")
+HOT_KEYS = frozenset(TrainParams.model_fields) - STRUCTURAL_KEYS
+
+# GAN Lab's per-dataset presets (shared/reference/ganlab.md §1.2). GAN Lab's "1 hidden layer"
+# is really two hidden ReLU layers, hence layers = UI count + 1.
+_GAN_LAB_COMMON: dict[str, Any] = {
+    "batch_size": 150, "activation": "relu", "g_output": "tanh", "loss": "non_saturating", "real_weight": 0.95,
+    "g_optimizer": "sgd", "d_optimizer": "sgd", "g_steps": 1, "pack": 1, "r1_weight": 0.0, "data_noise": 1.0,
+    "g_momentum": 0.0, "d_momentum": 0.0, "g_beta1": 0.9, "g_beta2": 0.999, "d_beta1": 0.9, "d_beta2": 0.999,
+}
+PRESETS: dict[str, dict[str, Any]] = {
+    "gan_lab": {**_GAN_LAB_COMMON, "dataset": "gaussians", "noise_dim": 2, "noise_type": "gaussian",
+                "g_layers": 2, "g_width": 8, "d_layers": 2, "d_width": 8, "d_lr": 0.1, "g_lr": 0.03, "d_steps": 2},
+    "gan_lab_line": {**_GAN_LAB_COMMON, "dataset": "line", "noise_dim": 2, "noise_type": "uniform",
+                     "g_layers": 2, "g_width": 5, "d_layers": 2, "d_width": 6, "d_lr": 0.03, "g_lr": 0.01,
+                     "d_steps": 2},
+    "gan_lab_ring": {**_GAN_LAB_COMMON, "dataset": "ring", "noise_dim": 2, "noise_type": "uniform",
+                     "g_layers": 2, "g_width": 10, "d_layers": 3, "d_width": 9, "d_lr": 0.1, "g_lr": 0.03,
+                     "d_steps": 3},
+    "gan_lab_disjoint": {**_GAN_LAB_COMMON, "dataset": "disjoint", "noise_dim": 2, "noise_type": "gaussian",
+                         "g_layers": 3, "g_width": 10, "d_layers": 3, "d_width": 11, "d_lr": 0.1, "g_lr": 0.03,
+                         "d_steps": 1},
+    # A modern, stable recipe for the mode-collapse benchmarks.
+    "modern": {"loss": "non_saturating", "real_weight": 1.0, "g_optimizer": "adam", "d_optimizer": "adam",
+               "g_lr": 1e-3, "d_lr": 1e-3, "g_beta1": 0.5, "d_beta1": 0.5, "g_layers": 3, "d_layers": 3,
+               "g_width": 64, "d_width": 64, "g_output": "linear", "noise_dim": 8, "d_steps": 1, "g_steps": 1,
+               "batch_size": 256},
+}
+
+
+def from_preset(preset: str | None, overrides: dict[str, Any] | None = None) -> TrainParams:
+    """TrainParams from a named preset plus overrides (both validated together)."""
+    if preset is not None and preset not in PRESETS:
+        raise ValueError(f"preset: unknown preset {preset!r}; choose one of {sorted(PRESETS)}")
+    return TrainParams.model_validate({**(PRESETS[preset] if preset else {}), **(overrides or {})})
+
+
+def describe_bounds(name: str) -> str:
+    """The allowed values of one field, in words, e.g. '1–256' or 'one of sgd, adam, rmsprop'."""
+    prop = TrainParams.model_json_schema()["properties"].get(name, {})
+    if "enum" in prop:
+        return "one of " + ", ".join(map(str, prop["enum"]))
+    if "minimum" in prop or "maximum" in prop:
+        return f"{prop.get('minimum', '-inf')}–{prop.get('maximum', 'inf')}"
+    return prop.get("type", "any value")
+
+
+def format_validation_error(error: ValidationError) -> list[dict[str, Any]]:
+    """One entry per problem: the field, the offending value, the message and the allowed range."""
+    problems = []
+    for item in error.errors():
+        field = ".".join(str(p) for p in item["loc"]) or "params"
+        allowed = describe_bounds(field) if field in TrainParams.model_fields else "a known TrainParams key"
+        problems.append({
+            "field": field, "value": item.get("input"), "message": item["msg"], "allowed": allowed,
+            "text": f"{field}: {item['msg']} (got {item.get('input')!r}; allowed: {allowed})",
+        })
+    return problems
+
+
+def validation_message(error: ValidationError) -> str:
+    return "; ".join(p["text"] for p in format_validation_error(error))

@@ -1,0 +1,54 @@
+"""Binary frame encoding for the GAN Lab websocket (layout in docs/protocol.md).
+
+A frame is `uint32 LE header length | UTF-8 JSON header | zero padding to 4 bytes |
+float32 LE arrays`. The padding keeps the array section 4-byte aligned, so the browser
+wraps each array as a `Float32Array` view without copying.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+from typing import Any
+
+import numpy as np
+
+_LEN = struct.Struct("<I")
+
+
+def _finite_or_none(value: Any) -> Any:
+    """JSON has no NaN/inf; a diverged run's losses become null instead of invalid JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_or_none(v) for v in value]
+    return value
+
+
+def encode_frame(header: dict[str, Any], arrays: dict[str, np.ndarray]) -> bytes:
+    """Pack `header` plus `arrays` (any float dtype, cast to float32) into one binary frame."""
+    specs, chunks, offset = [], [], 0
+    for name, array in arrays.items():
+        data = np.ascontiguousarray(array, dtype="<f4")
+        specs.append({"name": name, "shape": list(data.shape), "offset": offset})
+        chunks.append(data.tobytes())
+        offset += data.nbytes
+    head = json.dumps(_finite_or_none({**header, "arrays": specs}), separators=(",", ":")).encode()
+    padding = b"\0" * (-(_LEN.size + len(head)) % 4)
+    return b"".join([_LEN.pack(len(head)), head, padding, *chunks])
+
+
+def decode_frame(frame: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Inverse of encode_frame (used by tests and the benchmark, as the browser does it)."""
+    (length,) = _LEN.unpack_from(frame, 0)
+    header = json.loads(frame[_LEN.size : _LEN.size + length].decode())
+    start = _LEN.size + length + (-(_LEN.size + length) % 4)
+    arrays = {}
+    for spec in header["arrays"]:
+        count = math.prod(spec["shape"])
+        flat = np.frombuffer(frame, dtype="<f4", count=count, offset=start + spec["offset"])
+        arrays[spec["name"]] = flat.reshape(spec["shape"])
+    return header, arrays
