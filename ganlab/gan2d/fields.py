@@ -100,6 +100,11 @@ def compute_fields(t: Trainer, grid_size: int = 64, manifold_size: int = 20, axe
                    ) -> dict[str, np.ndarray]:
     if not 2 <= grid_size <= 256:
         raise ValueError(f"grid_size: expected 2–256, got {grid_size}")
+    with np.errstate(all="ignore"):  # a diverged run may overflow; the result is sanitised below
+        return _fields(t, grid_size, manifold_size, axes)
+
+
+def _fields(t: Trainer, grid_size: int, manifold_size: int, axes: tuple[int, int]) -> dict[str, np.ndarray]:
     real = t.eval.real[:N_SHOW_REAL]
     noise = t.eval.noise[:N_SHOW_FAKE]
     fake = t.G(noise)

@@ -26,8 +26,9 @@ def histogram(points: np.ndarray, view_box: tuple[float, float, float, float], b
     """Normalised [bins, bins] histogram (row = y), out-of-box points clipped into edge cells."""
     x0, x1, y0, y1 = view_box
     finite = points[np.isfinite(points).all(axis=1)]
-    ix = np.clip(((finite[:, 0] - x0) / (x1 - x0) * bins).astype(np.int64), 0, bins - 1)
-    iy = np.clip(((finite[:, 1] - y0) / (y1 - y0) * bins).astype(np.int64), 0, bins - 1)
+    # clip in float first: a far-away point must not overflow the integer cast
+    ix = np.clip((finite[:, 0] - x0) / (x1 - x0) * bins, 0, bins - 1).astype(np.int64)
+    iy = np.clip((finite[:, 1] - y0) / (y1 - y0) * bins, 0, bins - 1).astype(np.int64)
     counts = np.bincount(iy * bins + ix, minlength=bins * bins).astype(np.float64)
     return (counts / max(len(points), 1)).reshape(bins, bins)
 

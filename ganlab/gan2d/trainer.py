@@ -86,7 +86,7 @@ class Trainer:
         structural keys rebuild the models. Returns True if it rebuilt. On any error (a
         pydantic ValidationError or ValueError naming the field) nothing changes."""
         new = self.params.patched(patch)
-        changed = {k for k in new.model_fields if getattr(new, k) != getattr(self.params, k)}
+        changed = {k for k in TrainParams.model_fields if getattr(new, k) != getattr(self.params, k)}
         if changed & STRUCTURAL_KEYS:
             make_dataset(new.dataset, self.points)  # fail before touching state
             self.params = new
@@ -120,6 +120,15 @@ class Trainer:
 
     def step_d(self) -> bool:
         """One discriminator update. Returns False (and does nothing) once diverged."""
+        with np.errstate(all="ignore"):  # overflow is caught and reported by _after_step
+            return self._step_d()
+
+    def step_g(self) -> bool:
+        """One generator update. Returns False (and does nothing) once diverged."""
+        with np.errstate(all="ignore"):
+            return self._step_g()
+
+    def _step_d(self) -> bool:
         if self.diverged:
             return False
         p, m = self.params, self.params.pack
@@ -135,8 +144,7 @@ class Trainer:
         self.d_updates += 1
         return self._after_step("d", value, self.D)
 
-    def step_g(self) -> bool:
-        """One generator update. Returns False (and does nothing) once diverged."""
+    def _step_g(self) -> bool:
         if self.diverged:
             return False
         p, m = self.params, self.params.pack
@@ -159,7 +167,7 @@ class Trainer:
         self.losses[f"{phase}_loss"] = value
         if not (math.isfinite(value) and np.isfinite(net.flat.sum())):
             name = "discriminator" if phase == "d" else "generator"
-            self.diverged = (f"Training diverged at epoch {self.epoch}, step {self.step}: the {name} "
+            self.diverged = (f"Training diverged during epoch {self.epoch + 1}, step {self.step}: the {name} "
                              f"loss became {value:g} or its weights overflowed. Lower the learning rates "
                              f"(d_lr={self.params.d_lr:g}, g_lr={self.params.g_lr:g}) and reset.")
             self.losses[f"{phase}_loss"] = None
@@ -168,12 +176,13 @@ class Trainer:
 
     def train_epoch(self) -> bool:
         """d_steps D updates then g_steps G updates. Returns False once diverged."""
-        for _ in range(self.params.d_steps):
-            if not self.step_d():
-                return False
-        for _ in range(self.params.g_steps):
-            if not self.step_g():
-                return False
+        with np.errstate(all="ignore"):
+            for _ in range(self.params.d_steps):
+                if not self._step_d():
+                    return False
+            for _ in range(self.params.g_steps):
+                if not self._step_g():
+                    return False
         self.epoch += 1
         return True
 
@@ -197,7 +206,8 @@ class Trainer:
         return self.dataset.view_box
 
     def eval_fakes(self) -> np.ndarray:
-        return self.G(self.eval.noise)
+        with np.errstate(all="ignore"):
+            return self.G(self.eval.noise)
 
     def metrics(self) -> dict[str, float | int | None]:
         """Grid KL/JS, plus mode metrics on mixture datasets (see metrics.py)."""

@@ -6,6 +6,7 @@ at import, so `ganlab --help` and test collection stay fast.
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -42,7 +43,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def _include_stylegan3(app: FastAPI) -> None:
     """The StyleGAN3 routes live in their own module, written separately; mount them when present."""
     try:
-        from ganlab.server import routes_stylegan3
+        routes_stylegan3 = importlib.import_module("ganlab.server.routes_stylegan3")
     except ModuleNotFoundError as error:
         if error.name != "ganlab.server.routes_stylegan3":
             raise  # a missing dependency *inside* that module is a real error

@@ -1,0 +1,60 @@
+/**
+ * The session websocket: connects (resuming the tab's session after a reload), decodes
+ * frames, reconnects with backoff, and hands each message to a handler by its type.
+ */
+
+import { decodeFrame } from "./frame.js";
+
+const SESSION_KEY = "ganlab.session_id";
+const CLOSE_SERVER_FULL = 1013;
+const CLOSE_REPLACED = 4001;
+
+function socketUrl() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const base = `${scheme}://${location.host}${location.pathname.replace(/[^/]*$/, "")}ws/gan2d`;
+  const sid = sessionStorage.getItem(SESSION_KEY);
+  return sid ? `${base}?session_id=${encodeURIComponent(sid)}` : base;
+}
+
+/**
+ * Open the session socket. `handlers` maps message types (hello, params, status, error,
+ * history) plus `frame` and `connection` to functions. Returns {send, sessionId}.
+ */
+export function connectSession(handlers) {
+  let ws = null;
+  let attempt = 0;
+  let stopped = false;
+
+  function open() {
+    ws = new WebSocket(socketUrl());
+    ws.binaryType = "arraybuffer";
+    ws.onopen = () => { attempt = 0; handlers.connection?.("open"); };
+    ws.onmessage = (event) => {
+      if (typeof event.data !== "string") {
+        handlers.frame?.(decodeFrame(event.data));
+        return;
+      }
+      const message = JSON.parse(event.data);
+      if (message.type === "hello") sessionStorage.setItem(SESSION_KEY, message.session_id);
+      handlers[message.type]?.(message);
+    };
+    ws.onclose = (event) => {
+      handlers.connection?.(event.code === CLOSE_SERVER_FULL ? "full" : "closed");
+      if (stopped || event.code === CLOSE_REPLACED) return;
+      // A full server frees up slowly; a dropped link usually comes back fast.
+      const delay = event.code === CLOSE_SERVER_FULL ? 10000 : Math.min(8000, 300 * 2 ** attempt++);
+      setTimeout(open, delay);
+    };
+  }
+  open();
+  return {
+    /** Send a command; false when the socket is not open (the caller shows it as offline). */
+    send(message) {
+      if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+      ws.send(JSON.stringify(message));
+      return true;
+    },
+    sessionId: () => sessionStorage.getItem(SESSION_KEY),
+    close() { stopped = true; ws?.close(); },
+  };
+}
