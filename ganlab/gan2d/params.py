@@ -158,3 +158,32 @@ def format_validation_error(error: ValidationError) -> list[dict[str, Any]]:
 
 def validation_message(error: ValidationError) -> str:
     return "; ".join(p["text"] for p in format_validation_error(error))
+
+
+# Short UI labels; the one-line descriptions above are the tooltips.
+TITLES = {
+    "dataset": "Data", "data_noise": "Data noise", "seed": "Seed", "batch_size": "Batch size",
+    "noise_dim": "Noise dims", "noise_type": "Noise", "g_layers": "G hidden layers", "g_width": "G neurons",
+    "g_output": "G output", "d_layers": "D hidden layers", "d_width": "D neurons", "activation": "Activation",
+    "pack": "Packing (PacGAN)", "loss": "Loss", "real_weight": "Real-term weight", "gp_weight": "GP weight λ",
+    "r1_weight": "R1 weight γ", "g_optimizer": "G optimizer", "g_lr": "G learning rate",
+    "g_momentum": "G momentum", "g_beta1": "G β1", "g_beta2": "G β2", "g_steps": "G steps / epoch",
+    "d_optimizer": "D optimizer", "d_lr": "D learning rate", "d_momentum": "D momentum", "d_beta1": "D β1",
+    "d_beta2": "D β2", "d_steps": "D steps / epoch",
+}
+
+
+def param_schema() -> dict[str, Any]:
+    """What a UI needs to build every control: TrainParams' JSON schema (each property with
+    default, bounds, description, `x-kind` and `x-group`), the presets and the dataset list."""
+    from ganlab.gan2d.datasets import dataset_catalog
+    from ganlab.gan2d.losses import LOSSES
+
+    schema = TrainParams.model_json_schema()
+    for key, prop in schema["properties"].items():
+        prop["title"] = TITLES.get(key, prop.get("title", key))
+    schema["presets"] = PRESETS
+    schema["datasets"] = dataset_catalog()
+    schema["losses"] = [{"id": slug, "label": loss.label, "critic": loss.critic} for slug, loss in LOSSES.items()]
+    schema["groups"] = ["data", "noise", "generator", "discriminator", "loss", "training"]
+    return schema

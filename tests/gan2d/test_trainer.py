@@ -168,3 +168,22 @@ def test_higher_noise_dim_and_gaussian_noise_stay_in_unit_cube():
     assert t.eval.noise.min() >= 0 and t.eval.noise.max() <= 1
     t.train(5)
     assert t.diverged is None
+
+
+def test_param_schema_declares_every_knob_once_with_kind_bounds_and_labels():
+    from ganlab.gan2d.params import STRUCTURAL_KEYS, param_schema
+
+    schema = param_schema()
+    props = schema["properties"]
+    assert set(props) == set(TrainParams.model_fields)
+    for key, prop in props.items():
+        assert prop["x-kind"] in ("hot", "structural") and prop["x-group"] in schema["groups"]
+        assert prop["description"] and prop["title"] and "default" in prop
+    assert {k for k, p in props.items() if p["x-kind"] == "structural"} == STRUCTURAL_KEYS
+    assert props["noise_dim"]["minimum"] == 1 and props["noise_dim"]["maximum"] == 256
+    assert props["batch_size"]["maximum"] == 4096 and props["pack"]["maximum"] == 4
+    assert set(props["loss"]["enum"]) == {"minimax", "non_saturating", "least_squares", "wasserstein_gp", "hinge"}
+    ids = {d["id"] for d in schema["datasets"]}
+    assert ids == {"line", "gaussians", "ring", "disjoint", "drawn", "ring8", "grid25", "swiss_roll", "moons",
+                   "spiral", "csv"}
+    assert "gan_lab" in schema["presets"]
