@@ -36,7 +36,9 @@ class Settings(BaseSettings):
     max_points: int = Field(20_000, ge=1, description="Most drawn/uploaded points accepted in one message.")
     grid_size: int = Field(64, ge=8, le=256, description="Resolution of the streamed D heatmap.")
     history_limit: int = Field(
-        5_000, ge=100, description="Metric rows kept per session; older rows are thinned, never dropped whole."
+        5_000,
+        ge=100,
+        description="Metric rows kept per session; older rows are thinned, never dropped whole.",
     )
     allowed_origins: list[str] = Field(
         default_factory=list,

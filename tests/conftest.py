@@ -63,7 +63,10 @@ def start_server(env: dict[str, str] | None = None, timeout_s: float = 30.0) -> 
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [sys.executable, "-c", LAUNCH, "serve", "--port", "0"],
-            cwd=REPO, env=full_env, stdout=sink, stderr=subprocess.STDOUT,
+            cwd=REPO,
+            env=full_env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
         )
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

@@ -10,14 +10,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     settings = get_settings()
     parser = subparsers.add_parser(
-        "serve", help="run the web UI and API",
+        "serve",
+        help="run the web UI and API",
         description="Serve GAN Lab at http://HOST:PORT/. Settings come from GANLAB_* environment "
         "variables (see ganlab/config.py); the flags override host and port.",
     )
     parser.add_argument("--host", default=settings.host, help=f"bind address (default {settings.host})")
-    parser.add_argument("--port", type=int, default=settings.port,
-                        help=f"TCP port, 0 picks a free one (default {settings.port})")
-    parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=settings.port,
+        help=f"TCP port, 0 picks a free one (default {settings.port})",
+    )
+    parser.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
     parser.set_defaults(func=run)
 
 
@@ -33,6 +40,12 @@ def run(args: argparse.Namespace) -> int:
     # an oversized command gets a readable error instead of a dropped connection.
     ws_max_size = max(16 * 2**20, 4 * settings.max_message_bytes)
     # Frames are float32 noise to deflate: compressing them costs CPU and saves little.
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, ws_max_size=ws_max_size,
-                ws_per_message_deflate=False)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        ws_max_size=ws_max_size,
+        ws_per_message_deflate=False,
+    )
     return 0

@@ -36,8 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--seeds", type=int, help="seeds per setting (default 3)")
     add("--epochs", type=int, help="epochs per run (default 2000)")
     add("--every", type=int, help="record metrics every K epochs (default 100)")
-    add("--set", action="append", default=[], metavar="KEY=VALUE", help="fixed TrainParams value for every run")
-    add("--preset-params", help="TrainParams preset the runs start from (default gan_lab; studies use modern)")
+    add("--set", action="append", default=[], metavar="KEY=VALUE",
+        help="fixed TrainParams value for every run")
+    add("--preset-params", help="TrainParams preset the runs start from (default gan_lab; studies: modern)")
     add("--preset", choices=STUDY_NAMES, help="a classic study: grid, datasets, seeds and epochs preset")
     add("--js-threshold", type=float, help="summary reports epochs to reach JS <= this (default 0.1)")
     add("--out", required=True, help="output directory (created; reused to resume)")

@@ -169,15 +169,12 @@ def _snapshot(trainer: Any) -> dict[str, Any]:
             "d_grid": f["d_grid"].round(3).tolist(), "view_box": list(trainer.view_box)}
 
 
-def run_one(config: RunConfig) -> dict[str, Any]:
-    """Train one config and return its result. Never raises: a crash is recorded as an error."""
-    import torch
-
+def _train(config: RunConfig) -> tuple[Any, list[dict[str, Any]], str | None, float, dict | None]:
+    """(trainer or None, history rows, error or None, seconds spent training, final snapshot or None)."""
     from ganlab.gan2d.trainer import Trainer
 
-    torch.set_num_threads(1)  # one core per run; more threads only contend (docs/performance.md)
     history: list[dict[str, Any]] = []
-    trainer, error = None, None
+    trainer, error, snapshot = None, None, None
     start = time.perf_counter()
     try:
         trainer = Trainer(TrainParams.model_validate(config.params))
@@ -186,22 +183,32 @@ def run_one(config: RunConfig) -> dict[str, Any]:
     except Exception as exc:  # a bug in one run must not take down the sweep
         error = f"{type(exc).__name__}: {exc}"
     elapsed = time.perf_counter() - start
-    epochs_done = trainer.epoch if trainer else 0
-    diverged = trainer.diverged if trainer else None
-    snapshot = None
     if trainer is not None and error is None:
         try:
             snapshot = _snapshot(trainer)
         except Exception as exc:
             error = f"snapshot: {type(exc).__name__}: {exc}"
+    return trainer, history, error, elapsed, snapshot
+
+
+def run_one(config: RunConfig) -> dict[str, Any]:
+    """Train one config and return its result. Never raises: a crash is recorded as an error.
+    `diverged_at` is the number of epochs completed before the loss or weights overflowed."""
+    import torch
+
+    torch.set_num_threads(1)  # one core per run; more threads only contend (docs/performance.md)
+    trainer, history, error, elapsed, snapshot = _train(config)
+    epochs_done = trainer.epoch if trainer else 0
+    diverged = trainer.diverged if trainer else None
     return {
         "version": RESULT_VERSION, "hash": config.run_hash, "setting": config.setting, "seed": config.seed,
         "params": config.params, "epochs": config.epochs, "every": config.every,
         "status": "error" if error else "diverged" if diverged else "ok",
         "epochs_done": epochs_done, "steps": trainer.step if trainer else 0,
-        "elapsed_s": round(elapsed, 4), "epochs_per_s": round(epochs_done / elapsed, 2) if elapsed > 0 else None,
+        "elapsed_s": round(elapsed, 4), "epochs_per_s": round(epochs_done / elapsed, 2) if elapsed else None,
         "diverged_at": epochs_done if diverged else None, "diverged": diverged, "error": error,
-        "final": history[-1] if history else {}, "history": history, "snapshot": snapshot,
+        "final": history[-1] if history else {}, "history": history,
+        "snapshot": snapshot,
     }
 
 

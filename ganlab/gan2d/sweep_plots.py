@@ -113,7 +113,8 @@ def plot_scatter(path: Path, results: list[dict[str, Any]], keys: list[str]) -> 
                 continue
             r = runs[j]
             _panel(ax, r["snapshot"])
-            note = f"seed {r['seed']}" + (f" · diverged @{r['diverged_at']}" if r["diverged_at"] is not None else "")
+            diverged = r["diverged_at"] is not None
+            note = f"seed {r['seed']}" + (f" · diverged @{r['diverged_at']}" if diverged else "")
             ax.set_title(note, fontsize=7)
         axes[i][0].set_ylabel(setting_label(runs[0]["setting"]).replace(", ", "\n"), fontsize=7)
     fig.tight_layout()

@@ -37,14 +37,32 @@ def stats_table(stats: list[SettingStats], threshold: float) -> tuple[list[str],
     rows = []
     for s in stats:
         modes = f"{_pm(s.modes, '{:.1f}')} / {s.num_modes}" if s.modes else "–"
-        reach = f"{_pm(s.epochs_to_js, '{:.0f}')} ({s.reached}/{s.runs})" if s.reached else f"never (0/{s.runs})"
+        reach = f"{_pm(s.epochs_to_js, '{:.0f}')} ({s.reached}/{s.runs})" if s.reached else "never"
         rows.append([setting_label(s.setting), str(s.runs), str(s.diverged + s.errors), _pm(s.js), modes,
                      _pm(s.hq, "{:.1f}", 100.0), reach, f"{s.epochs_per_s:.0f}" if s.epochs_per_s else "–"])
     return header, rows
 
 
+def _short(setting: dict[str, Any]) -> str:
+    """A setting's label without the dataset, which the winner line already names."""
+    return setting_label({k: v for k, v in setting.items() if k != "dataset"} or setting)
+
+
+def _margin(best: SettingStats, second: SettingStats) -> tuple[str, bool]:
+    """How much the winner beats the runner-up, and whether that is within seed noise."""
+    js_gap = second.js[0] - best.js[0]
+    js_text = f"mean final JS {best.js[0]:.3f} vs {second.js[0]:.3f}"
+    if best.modes and second.modes:
+        gap = best.modes[0] - second.modes[0]
+        text = (f"{best.modes[0]:.1f} vs {second.modes[0]:.1f} of {best.num_modes} modes captured "
+                f"(+{gap:.1f}), {js_text}")
+        return text, gap < max(best.modes[1], second.modes[1]) or (gap == 0 and js_gap < best.js[1])
+    rel = 100.0 * js_gap / second.js[0] if second.js[0] > 0 else 0.0
+    return f"{js_text} ({js_gap:.3f} nats, {rel:.0f}% lower)", js_gap < max(best.js[1], second.js[1])
+
+
 def winner_lines(stats: list[SettingStats], spec: SweepSpec) -> list[str]:
-    """Per dataset: the setting with the lowest mean final JS, and its margin over the runner-up."""
+    """Per dataset: the best setting (see sweep_tables.ranking_key) and its margin over the runner-up."""
     by_dataset: dict[str, list[SettingStats]] = {}
     for s in stats:
         by_dataset.setdefault(str(s.setting.get("dataset", spec.dataset)), []).append(s)
@@ -55,16 +73,10 @@ def winner_lines(stats: list[SettingStats], spec: SweepSpec) -> list[str]:
         if len(ranked) == 1:
             lines.append(f"Only one setting on {dataset}: {setting_label(best.setting)}.")
             continue
-        second = ranked[1]
-        gap = second.js[0] - best.js[0]
-        rel = 100.0 * gap / second.js[0] if second.js[0] > 0 else 0.0
-        text = (f"**Winner on {dataset}: {setting_label(best.setting)}**, mean final JS {best.js[0]:.3f} vs "
-                f"{second.js[0]:.3f} for the runner-up {setting_label(second.setting)} "
-                f"({gap:.3f} nats, {rel:.0f}% lower)")
-        if best.modes and second.modes:
-            text += f"; modes {best.modes[0]:.1f} vs {second.modes[0]:.1f} of {best.num_modes}"
-        noisy = gap < max(best.js[1], second.js[1])
-        lines.append(text + (". The gap is within one seed std, so treat it as a tie." if noisy else "."))
+        text, noisy = _margin(best, ranked[1])
+        tie = " The gap is within one seed std, so treat it as a tie." if noisy else ""
+        lines.append(f"**Winner on {dataset}: {_short(best.setting)}**, {text} for the runner-up "
+                     f"{_short(ranked[1].setting)}.{tie}")
     return lines
 
 
@@ -76,7 +88,8 @@ def summary_markdown(spec: SweepSpec, stats: list[SettingStats], n_results: int)
         f"# Sweep on {spec.datasets}", "",
         f"Grid: {grid}. Seeds per setting: {spec.seeds}. Epochs: {spec.epochs} (metrics every {spec.every}). "
         f"Base params: preset `{spec.preset_params}`, `--set` {fixed}. Runs: {n_results}.", "",
-        "Mean ± std across seeds of the final metrics. Diverged runs count as JS = ln 2, 0 modes, 0 % HQ.", "",
+        "Mean ± std across seeds of the final metrics. Diverged runs count as JS = ln 2, 0 modes, "
+        "0 % HQ.", "",
         "| " + " | ".join(header) + " |", "|" + "---|" * len(header),
         *("| " + " | ".join(r) + " |" for r in rows), "",
         *winner_lines(stats, spec), "",
@@ -95,18 +108,22 @@ def _html_table(header: list[str], rows: list[list[Any]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _cell(value: Any) -> Any:
+    return "" if value is None else f"{value:.4g}" if isinstance(value, float) else value
+
+
 def report_html(spec: SweepSpec, stats: list[SettingStats], run_rows: list[dict[str, Any]],
                 plots: list[Path], keys: list[str]) -> str:
     header, rows = stats_table(stats, spec.js_threshold)
     run_cols = [*keys, "seed", "status", "js", "modes_captured", "hq_fraction", "epochs_per_s", "diverged_at"]
-    runs = [[("" if r.get(c) is None else f"{r[c]:.4g}" if isinstance(r[c], float) else r[c]) for c in run_cols]
-            for r in run_rows]
+    runs = [[_cell(r.get(c)) for c in run_cols] for r in run_rows]
     winners = "".join(f"<p>{html.escape(line).replace('**', '')}</p>" for line in winner_lines(stats, spec))
     style = ("body{font:14px/1.4 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
              "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 8px;"
              "text-align:right}th{background:#f3f3f3}img{max-width:100%}figure{margin:1em 0}")
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>ganlab sweep: {html.escape(spec.datasets)}"
-            f"</title><style>{style}</style></head><body><h1>ganlab sweep on {html.escape(spec.datasets)}</h1>"
+    title = f"ganlab sweep on {html.escape(spec.datasets)}"
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>"
+            f"<style>{style}</style></head><body><h1>{title}</h1>"
             f"<p>Grid {html.escape(str(spec.grid))}, {spec.seeds} seeds, {spec.epochs} epochs, base preset "
             f"{html.escape(str(spec.preset_params))}, set {html.escape(str(spec.fixed))}.</p>"
             f"<h2>Summary</h2>{_html_table(header, rows)}{winners}<h2>Plots</h2>"

@@ -34,7 +34,8 @@ def epochs_to_threshold(history: list[dict[str, Any]], threshold: float) -> int 
 def run_row(result: dict[str, Any], threshold: float) -> dict[str, Any]:
     final = result["final"]
     row: dict[str, Any] = {"hash": result["hash"], **result["setting"], "seed": result["seed"],
-                           "status": result["status"], "epochs": result["epochs_done"], "steps": result["steps"]}
+                           "status": result["status"], "epochs": result["epochs_done"],
+                           "steps": result["steps"]}
     row.update({m: final.get(m) for m in METRICS})
     row.update({"epochs_to_js": epochs_to_threshold(result["history"], threshold),
                 "epochs_per_s": result["epochs_per_s"], "elapsed_s": result["elapsed_s"],
@@ -60,7 +61,8 @@ def write_runs_csv(path: Path, results: list[dict[str, Any]], threshold: float) 
 
 def write_history_csv(path: Path, results: list[dict[str, Any]]) -> None:
     keys = swept_keys(results)
-    rows = [{"hash": r["hash"], **r["setting"], "seed": r["seed"], **h} for r in results for h in r["history"]]
+    rows = [{"hash": r["hash"], **r["setting"], "seed": r["seed"], **row}
+            for r in results for row in r["history"]]
     _write_csv(path, rows, ["hash", *keys, "seed", "epoch", "step", *METRICS])
 
 
@@ -117,5 +119,6 @@ def summarize(rows: list[dict[str, Any]], keys: list[str]) -> list[SettingStats]
 
 
 def ranking_key(s: SettingStats) -> tuple[float, float]:
-    """Lower is better: mean final JS, then more modes captured."""
-    return (s.js[0], -(s.modes[0] if s.modes else 0.0))
+    """Lower is better. On mixtures the question is mode collapse, so more modes captured ranks
+    first and mean final JS breaks ties; elsewhere mean final JS alone."""
+    return (-s.modes[0], s.js[0]) if s.modes else (0.0, s.js[0])

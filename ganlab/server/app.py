@@ -55,7 +55,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """A fresh app; tests pass their own Settings, `ganlab serve` uses the environment's."""
     settings = settings or get_settings()
     app = FastAPI(
-        title="ganlab", version=__version__, lifespan=lifespan,
+        title="ganlab",
+        version=__version__,
+        lifespan=lifespan,
         description="GAN Lab in Python: live 2D GAN training over a websocket, and StyleGAN3 generation.",
     )
     app.state.settings = settings

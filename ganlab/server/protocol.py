@@ -42,7 +42,9 @@ def parse_message(message: dict, settings: Settings) -> dict:
     try:
         command = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ProtocolError(f"malformed JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
+        raise ProtocolError(
+            f"malformed JSON: {error.msg} at line {error.lineno} column {error.colno}"
+        ) from None
     if not isinstance(command, dict) or not isinstance(command.get("type"), str):
         raise ProtocolError('each message must be a JSON object with a string "type"', field="type")
     if command["type"] not in HANDLERS and command["type"] != "resume":
@@ -77,8 +79,11 @@ async def _run(session: Session, command: Callable[[TrainingLoop], Any]) -> Any:
 def params_message(loop: TrainingLoop, rebuilt: bool = False) -> dict:
     trainer = loop.trainer
     return {
-        "type": "params", "params": trainer.params.model_dump(mode="json"),
-        "params_version": loop.params_version, "run_id": trainer.run_id, "rebuilt": rebuilt,
+        "type": "params",
+        "params": trainer.params.model_dump(mode="json"),
+        "params_version": loop.params_version,
+        "run_id": trainer.run_id,
+        "rebuilt": rebuilt,
     }
 
 
@@ -118,7 +123,9 @@ async def on_reset(session: Session, command: dict) -> Reply:
 async def on_step(session: Session, command: dict) -> Reply:
     what = command.get("what", "epoch")
     if what not in STEP_KINDS:
-        raise ProtocolError(f"step: 'what' must be one of {', '.join(STEP_KINDS)}, got {what!r}", field="what")
+        raise ProtocolError(
+            f"step: 'what' must be one of {', '.join(STEP_KINDS)}, got {what!r}", field="what"
+        )
 
     def step(loop: TrainingLoop) -> None:
         if loop.state == "diverged":
@@ -126,7 +133,11 @@ async def on_step(session: Session, command: dict) -> Reply:
         if loop.state == "playing":
             loop.set_state("paused")  # stepping is a paused-mode tool, as in GAN Lab
         trainer = loop.trainer
-        ok = trainer.train_epoch() if what == "epoch" else (trainer.step_d() if what == "d" else trainer.step_g())
+        ok = (
+            trainer.train_epoch()
+            if what == "epoch"
+            else (trainer.step_d() if what == "d" else trainer.step_g())
+        )
         loop.mark_dirty()
         if ok is False or trainer.diverged:
             loop.state = "diverged"
@@ -156,7 +167,9 @@ def _parse_points(command: dict, settings: Settings) -> list:
     if not isinstance(points, list) or not points:
         raise ProtocolError("points: 'points' must be a non-empty list of [x, y] pairs", field="points")
     if len(points) > settings.max_points:
-        raise ProtocolError(f"points: {len(points)} points sent, at most {settings.max_points}", field="points")
+        raise ProtocolError(
+            f"points: {len(points)} points sent, at most {settings.max_points}", field="points"
+        )
     for i, pair in enumerate(points):
         if not (isinstance(pair, list) and len(pair) == 2 and all(_is_number(v) for v in pair)):
             raise ProtocolError(f"points: item {i} is not an [x, y] pair of finite numbers", field="points")
@@ -189,7 +202,9 @@ async def on_points(session: Session, command: dict, settings: Settings) -> Repl
 async def on_speed(session: Session, command: dict) -> Reply:
     rate = command.get("max_epochs_per_s")
     if rate is not None and not (_is_number(rate) and 0 < rate <= 100_000):
-        raise ProtocolError("speed: 'max_epochs_per_s' must be a number in (0, 100000] or null", field="max_epochs_per_s")
+        raise ProtocolError(
+            "speed: 'max_epochs_per_s' must be a number in (0, 100000] or null", field="max_epochs_per_s"
+        )
     slow = command.get("slow_motion", False)
     if not isinstance(slow, bool):
         raise ProtocolError("speed: 'slow_motion' must be true or false", field="slow_motion")
@@ -205,8 +220,13 @@ async def on_speed(session: Session, command: dict) -> Reply:
 
 Handler = Callable[..., Awaitable[Reply]]
 HANDLERS: dict[str, Handler] = {
-    "play": on_play, "pause": on_pause, "reset": on_reset, "step": on_step,
-    "set": on_set, "points": on_points, "speed": on_speed,
+    "play": on_play,
+    "pause": on_pause,
+    "reset": on_reset,
+    "step": on_step,
+    "set": on_set,
+    "points": on_points,
+    "speed": on_speed,
 }
 NEEDS_SETTINGS = {"points"}
 

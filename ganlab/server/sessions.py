@@ -87,8 +87,10 @@ class SessionRegistry:
                 "try again in a minute"
             )
         loop = TrainingLoop(
-            frame_hz=self.settings.frame_hz, grid_size=self.settings.grid_size,
-            history_limit=self.settings.history_limit, params=params,
+            frame_hz=self.settings.frame_hz,
+            grid_size=self.settings.grid_size,
+            history_limit=self.settings.history_limit,
+            params=params,
         )
         session = Session(uuid.uuid4().hex, loop)
         self.sessions[session.id] = session  # counted against the cap while it starts
@@ -110,7 +112,9 @@ class SessionRegistry:
         now = time.monotonic() if now is None else now
         grace = self.settings.session_grace_s
         expired = [
-            sid for sid, s in self.sessions.items() if s.detached_at is not None and now - s.detached_at >= grace
+            sid
+            for sid, s in self.sessions.items()
+            if s.detached_at is not None and now - s.detached_at >= grace
         ]
         for sid in expired:
             self.remove(sid)

@@ -75,8 +75,12 @@ class TrainingLoop(threading.Thread):
 
     def status_message(self) -> dict:
         return {
-            "type": "status", "state": self.state, "epoch": self.trainer.epoch, "step": self.trainer.step,
-            "message": self.trainer.diverged, "max_epochs_per_s": self.max_epochs_per_s,
+            "type": "status",
+            "state": self.state,
+            "epoch": self.trainer.epoch,
+            "step": self.trainer.step,
+            "message": self.trainer.diverged,
+            "max_epochs_per_s": self.max_epochs_per_s,
             "slow_motion": self.slow_motion,
         }
 
@@ -84,6 +88,7 @@ class TrainingLoop(threading.Thread):
         if state != self.state:
             self.state = state
             self.restart_cadence()
+            self.mark_dirty()  # a frame carrying the new state follows any frame still in flight
         self.send_text(self.status_message())
 
     def restart_cadence(self) -> None:
@@ -222,17 +227,24 @@ class TrainingLoop(threading.Thread):
         metrics = {k: _number(v) for k, v in trainer.metrics().items()}
         self._record_history(losses, metrics)
         header = {
-            "run_id": trainer.run_id, "params_version": self.params_version, "epoch": trainer.epoch,
-            "step": trainer.step, "losses": losses, "metrics": metrics, "view_box": list(trainer.view_box),
-            "phase": trainer.last_phase, "state": self.state,
+            "run_id": trainer.run_id,
+            "params_version": self.params_version,
+            "epoch": trainer.epoch,
+            "step": trainer.step,
+            "losses": losses,
+            "metrics": metrics,
+            "view_box": list(trainer.view_box),
+            "phase": trainer.last_phase,
+            "state": self.state,
             "epochs_per_s": self._rate.update(trainer.epoch, time.monotonic()),
-            "dataset": trainer.params.dataset, "noise_type": trainer.params.noise_type,
+            "dataset": trainer.params.dataset,
+            "noise_type": trainer.params.noise_type,
             "noise_dim": trainer.params.noise_dim,
         }
         return encode_frame(header, fields)
 
     def _record_history(self, losses: dict, metrics: dict) -> None:
-        """One chart row per frame that shows new optimizer steps; rows are thinned 2:1 when the limit is hit."""
+        """One chart row per frame that shows new optimizer steps; thinned 2:1 at the limit."""
         if self._history_run_id != self.trainer.run_id:
             self.history.clear()
             self._history_run_id = self.trainer.run_id

@@ -134,16 +134,19 @@ class _RestrictedUnpickler(pickle.Unpickler):
     """Resolves only allow-listed globals, each to a stand-in; refuses everything else by name."""
 
     allowed: dict = {}
+    context = "network pickle"
 
     def find_class(self, module: str, name: str):
+        if module == "__builtin__":  # protocol-2 pickles use Python 2's module name
+            module = "builtins"
         if module.startswith("dnnlib.tflib"):
             raise UnsupportedNetworkError(
                 f"this is a TensorFlow StyleGAN/StyleGAN2 pickle (global {module}.{name}); "
                 "only PyTorch StyleGAN3 pickles are supported, StyleGAN2 is not yet supported")
         stand_in = self.allowed.get((module, name))
         if stand_in is None:
-            raise UnsafePickleError(f"refusing to load global '{module}.{name}': it is not on the StyleGAN3 "
-                                    "allow-list, and loading it could run code from the file")
+            raise UnsafePickleError(f"refusing to load global '{module}.{name}' in {self.context}: it is not on "
+                                    "the StyleGAN3 allow-list, and loading it could run code from the file")
         return stand_in
 
     def persistent_load(self, pid):
@@ -154,6 +157,7 @@ class _StorageUnpickler(_RestrictedUnpickler):
     """For the small pickles inside a legacy storage stream: only storage types and persistent ids."""
 
     allowed = {("torch", k): _StorageType(v) for k, v in _STORAGE_DTYPES.items()}
+    context = "a nested storage stream"
 
     def persistent_load(self, pid):
         if not (isinstance(pid, tuple) and len(pid) >= 5 and pid[0] == "storage" and isinstance(pid[1], _StorageType)):

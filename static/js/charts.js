@@ -10,8 +10,8 @@ const LIMIT = 5000; // same thinning rule as the server's history_limit
 const CHARTS = [
   { id: "losses", title: "Loss", series: [["d_loss", "D loss", "#1f6fd1"], ["g_loss", "G loss", "#9c27b0"]] },
   { id: "divergence", title: "KL / JS divergence (grid)", series: [["kl", "KL", "#e8710a"], ["js", "JS", "#188038"]] },
-  { id: "modes", title: "Modes captured · high-quality %", mixture: true,
-    series: [["modes_captured", "modes", "#c5221f"], ["hq_percent", "HQ %", "#5f6368"]] },
+  { id: "modes", title: "Modes captured (left) · high-quality % (right)", mixture: true,
+    series: [["modes_captured", "modes", "#c5221f", "modes"], ["hq_percent", "HQ %", "#5f6368", "percent"]] },
 ];
 const KEYS = CHARTS.flatMap((c) => c.series.map((s) => s[0]));
 
@@ -33,11 +33,14 @@ export function createCharts(root) {
     box.dataset.control = `chart_${spec.id}`;
     box.append(Object.assign(document.createElement("h3"), { textContent: spec.title }));
     root.append(box);
+    // A series may name its own y scale (counts next to percentages get one axis each).
+    const scaleOf = (s) => s[3] || "y";
+    const yScales = [...new Set(spec.series.map(scaleOf))];
     const options = {
       width, height: 130, legend: { show: true }, cursor: { show: true, drag: { x: false, y: false } },
-      scales: { x: { time: false } },
-      series: [{ label: "epoch" }, ...spec.series.map(([, label, stroke]) => ({ label, stroke, width: 1.5, points: { show: false } }))],
-      axes: [{ size: 28 }, { size: 44 }],
+      scales: { x: { time: false }, ...(yScales.includes("percent") ? { percent: { range: [0, 100] } } : {}) },
+      series: [{ label: "epoch" }, ...spec.series.map((s) => ({ label: s[1], stroke: s[2], scale: scaleOf(s), width: 1.5, points: { show: false } }))],
+      axes: [{ size: 28 }, ...yScales.map((scale, i) => ({ scale, size: 44, side: i ? 1 : 3, grid: { show: i === 0 } }))],
     };
     plots.set(spec.id, { spec, box, plot: new uPlot(options, columns(spec), box) });
   }

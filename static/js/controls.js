@@ -61,15 +61,16 @@ export function buildControl(prop, store, onChange, labels) {
   row.className = "param";
   row.dataset.param = prop.key;
   row.dataset.control = prop.key;
-  row.title = prop.description || "";
+  row.title = `${prop.key}: ${prop.description || ""}`;
   const id = `param-${prop.key}`;
-  const label = Object.assign(document.createElement("label"), { htmlFor: id, textContent: prop.key });
+  const label = Object.assign(document.createElement("label"), { htmlFor: id, textContent: prop.title || prop.key });
   const input = makeInput(prop, labels);
   input.el.id = id;
   input.el.dataset.param = prop.key;
   const output = document.createElement("output");
   row.append(label, input.el, output);
-  const show = (value) => { output.textContent = format(prop, value); };
+  // Sliders need a readout; a select or checkbox already shows its value.
+  const show = (value) => { if (input.el.type === "range") output.textContent = format(prop, value); };
   input.el.addEventListener("input", () => show(input.read()));
   input.el.addEventListener("change", () => onChange(prop.key, input.read()));
   const render = (params) => {

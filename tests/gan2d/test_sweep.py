@@ -141,7 +141,7 @@ def test_summary_has_mean_std_per_setting_and_names_a_winner(finished):
     text = (out / "summary.md").read_text()
     assert "| d_lr=0.05 | 2 |" in text and "| d_lr=0.1 | 2 |" in text
     assert text.count("±") >= 6 and "epochs to JS ≤ 0.1" in text
-    assert "**Winner on ring8: d_lr=" in text and "lower" in text
+    assert "**Winner on ring8: d_lr=" in text and "modes captured" in text and "runner-up" in text
 
 
 def test_plots_decode_and_stay_small(finished):

@@ -49,7 +49,17 @@ async def test_play_gives_frames(server: LiveServer) -> None:
     assert hello["state"] == "paused" and hello["resumed"] is False
     first = await client.frame()  # the attach frame: epoch 0, every layer present
     assert first["epoch"] == 0
-    expected = {"real", "real_d", "fake", "fake_d", "d_grid", "gradients", "noise", "manifold", "manifold_opacity"}
+    expected = {
+        "real",
+        "real_d",
+        "fake",
+        "fake_d",
+        "d_grid",
+        "gradients",
+        "noise",
+        "manifold",
+        "manifold_opacity",
+    }
     assert expected <= set(client.arrays)
     assert client.arrays["d_grid"].shape == (64, 64)
     await client.send({"type": "play"})
@@ -124,7 +134,9 @@ async def test_reconnect_resumes_session_with_history(server: LiveServer) -> Non
     assert resumed["params"]["g_lr"] == 0.01 and resumed["epoch"] == paused["epoch"]
     history = again.texts[-1]
     assert history["type"] == "history" and len(history["rows"]) >= 3
-    assert history["rows"][-1]["epoch"] <= paused["epoch"] and {"d_loss", "kl", "js"} <= set(history["rows"][-1])
+    assert history["rows"][-1]["epoch"] <= paused["epoch"] and {"d_loss", "kl", "js"} <= set(
+        history["rows"][-1]
+    )
     assert (await again.frame())["epoch"] == paused["epoch"]
     await again.close()
 
@@ -206,7 +218,11 @@ async def test_downloads(server: LiveServer) -> None:
     base = f"{server.url}/api/gan2d/sessions/{hello['session_id']}"
     status, body, kind = await asyncio.to_thread(get, base + "/model")
     names = zipfile.ZipFile(io.BytesIO(body)).namelist()
-    assert status == 200 and any(n.endswith(".safetensors") for n in names) and any(n.endswith(".json") for n in names)
+    assert (
+        status == 200
+        and any(n.endswith(".safetensors") for n in names)
+        and any(n.endswith(".json") for n in names)
+    )
     status, body, kind = await asyncio.to_thread(get, base + "/history.csv")
     assert body.decode().splitlines()[0].startswith("epoch,step,d_loss,g_loss,kl,js")
     with pytest.raises(urllib.error.HTTPError) as missing:

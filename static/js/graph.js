@@ -1,0 +1,142 @@
+/**
+ * The model overview graph in GAN Lab's vocabulary: noise → generator → fake samples;
+ * real samples → discriminator → predictions → losses; gradients flow back to G. Each
+ * node has a live thumbnail, and the network being updated is highlighted.
+ */
+
+import { FAKE_STROKE, PRGN_LUT, REAL_FILL, prgnCss, stretch } from "./colors.js";
+import { paintOverlay } from "./distview.js";
+
+const SVG = "http://www.w3.org/2000/svg";
+const NODES = {
+  noise: { x: 8, y: 44, size: 64, label: "Noise z" },
+  generator: { x: 96, y: 22, size: 104, label: "Generator" },
+  fake: { x: 226, y: 44, size: 64, label: "Fake samples" },
+  real: { x: 226, y: 196, size: 64, label: "Real samples" },
+  discriminator: { x: 318, y: 108, size: 104, label: "Discriminator" },
+  pred_real: { x: 446, y: 196, size: 56, label: "Pred. real" },
+  pred_fake: { x: 446, y: 44, size: 56, label: "Pred. fake" },
+  gradients: { x: 112, y: 196, size: 64, label: "G gradients" },
+};
+// [from, to, phases in which data flows along it, extra class]
+const EDGES = [
+  ["noise", "generator", "g"], ["generator", "fake", "g"], ["fake", "discriminator", "dg"],
+  ["real", "discriminator", "d"], ["discriminator", "pred_fake", "dg"], ["discriminator", "pred_real", "d"],
+  ["pred_fake", "gradients", "g", "grad"], ["gradients", "generator", "g", "grad"],
+];
+
+function el(tag, attrs = {}, parent = null) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  parent?.append(node);
+  return node;
+}
+
+function center(name, side) {
+  const n = NODES[name], h = n.size + 16;
+  return side === "in" ? [n.x, n.y + h / 2] : [n.x + n.size, n.y + h / 2];
+}
+
+function makeNode(svg, name) {
+  const n = NODES[name];
+  const g = el("g", { class: "g-node", id: `node-${name}`, "data-node": name }, svg);
+  el("rect", { class: "box", x: n.x - 3, y: n.y - 3, width: n.size + 6, height: n.size + 22 }, g);
+  el("text", { x: n.x, y: n.y + n.size + 14 }, g).textContent = n.label;
+  const fo = el("foreignObject", { x: n.x, y: n.y, width: n.size, height: n.size }, g);
+  const canvas = document.createElement("canvas");
+  Object.assign(canvas, { width: n.size * 2, height: n.size * 2, className: "g-thumb" });
+  fo.append(canvas);
+  return { g, canvas };
+}
+
+function makeLosses(svg) {
+  const g = el("g", { class: "g-node", id: "node-losses" }, svg);
+  el("rect", { class: "box", x: 315, y: 258, width: 190, height: 46 }, g);
+  const bars = {};
+  [["d_loss", "D loss", 272, "#1f6fd1"], ["g_loss", "G loss", 292, "#9c27b0"]].forEach(([key, label, y, color]) => {
+    el("text", { x: 320, y }, g).textContent = label;
+    bars[key] = el("rect", { class: "g-bar", x: 370, y: y - 9, width: 0, height: 10, fill: color }, g);
+    bars[`${key}_text`] = el("text", { x: 470, y }, g);
+  });
+  return bars;
+}
+
+function dots(ctx, size, pts, box, fill, radius = 2.5) {
+  const [x0, x1, y0, y1] = box;
+  for (let k = 0; k < pts.length / 2; k++) {
+    ctx.beginPath();
+    ctx.arc(((pts[2 * k] - x0) / (x1 - x0)) * size, (1 - (pts[2 * k + 1] - y0) / (y1 - y0)) * size, radius, 0, 7);
+    ctx.fillStyle = typeof fill === "function" ? fill(k) : fill;
+    ctx.fill();
+  }
+}
+
+function heat(ctx, size, grid) {
+  const [rows, cols] = grid.shape, cell = size / cols;
+  for (let j = 0; j < rows; j++) for (let i = 0; i < cols; i++) {
+    const [r, g, b] = PRGN_LUT[Math.round(Math.min(1, Math.max(0, grid[j * cols + i] || 0.5)) * 255)];
+    ctx.fillStyle = `rgb(${r},${g},${b})`;
+    ctx.fillRect(i * cell, (rows - 1 - j) * cell, cell + 0.5, cell + 0.5);
+  }
+}
+
+/** Build the graph into `root`; returns {draw(frame, run, ui)}. */
+export function createGraph(root) {
+  const svg = el("svg", { viewBox: "0 0 512 312", role: "img", "aria-label": "model overview graph" });
+  root.append(svg);
+  const edges = EDGES.map(([a, b, phases, extra]) => {
+    const [x1, y1] = center(a, "out"), [x2, y2] = center(b, "in");
+    const back = x2 < x1; // gradient paths run right to left, below the nodes
+    const d = back ? `M${x1 - NODES[a].size / 2},${y1 + 40} C${x1 - 40},${y1 + 80} ${x2 + 80},${y2 + 80} ${x2 + NODES[b].size / 2},${y2 + 50}`
+      : `M${x1 + 3},${y1} C${(x1 + x2) / 2},${y1} ${(x1 + x2) / 2},${y2} ${x2 - 3},${y2}`;
+    return { phases, path: el("path", { class: `g-edge ${extra || ""}`, d }, svg) };
+  });
+  const nodes = Object.fromEntries(Object.keys(NODES).map((name) => [name, makeNode(svg, name)]));
+  const bars = makeLosses(svg);
+
+  function thumbs(frame, ui) {
+    const { header, arrays } = frame, box = header.view_box;
+    const ctx = (name) => {
+      const c = nodes[name].canvas, g = c.getContext("2d");
+      g.clearRect(0, 0, c.width, c.height);
+      return [g, c.width];
+    };
+    let [g, s] = ctx("noise");
+    const noise = arrays.noise, k = noise.shape[1];
+    const flat = k === 2 ? noise : Float32Array.from({ length: noise.length * 2 }, (_, i) => (i % 2 ? 0.5 : noise[i >> 1]));
+    dots(g, s, flat, [0, 1, 0, 1], "#5f6368", 2);
+    [g, s] = ctx("generator");
+    paintOverlay(g, s, s, frame, { layer_manifold: true });
+    [g, s] = ctx("fake"); dots(g, s, arrays.fake, box, FAKE_STROKE);
+    [g, s] = ctx("real"); dots(g, s, arrays.real, box, REAL_FILL);
+    [g, s] = ctx("discriminator"); heat(g, s, arrays.d_grid);
+    [g, s] = ctx("pred_real"); dots(g, s, arrays.real, box, (i) => prgnCss(stretch(arrays.real_d[i])));
+    [g, s] = ctx("pred_fake"); dots(g, s, arrays.fake, box, (i) => prgnCss(stretch(arrays.fake_d[i])));
+    [g, s] = ctx("gradients");
+    paintOverlay(g, s, s, frame, { layer_gradients: true });
+  }
+
+  function losses(header) {
+    for (const key of ["d_loss", "g_loss"]) {
+      const v = header.losses[key];
+      bars[key].setAttribute("width", Number.isFinite(v) ? Math.min(95, Math.abs(v) * 40) : 0);
+      bars[`${key}_text`].textContent = Number.isFinite(v) ? v.toFixed(3) : "–";
+    }
+  }
+
+  return {
+    /** Highlight the updated network (when a human can follow it) and refresh thumbnails. */
+    draw(frame, run, ui) {
+      const narrated = run.state !== "playing" || ui.slow_motion;
+      const phase = narrated ? frame.header.phase : null;
+      nodes.discriminator.g.classList.toggle("active-d", phase === "d");
+      nodes.generator.g.classList.toggle("active-g", phase === "g");
+      for (const { phases, path } of edges) {
+        path.classList.toggle("active-d", phase === "d" && phases.includes("d"));
+        path.classList.toggle("active-g", phase === "g" && phases.includes("g"));
+      }
+      thumbs(frame, ui);
+      losses(frame.header);
+    },
+  };
+}

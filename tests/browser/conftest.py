@@ -1,0 +1,58 @@
+"""Real Chromium (Debian's, via playwright.sync_api) against the shared live server.
+
+Every page collects console errors and page errors; a test fails if any appear.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        pytest.skip("no chromium on PATH (apt-get install -y chromium)")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class PageErrors(list):
+    """Console errors and uncaught exceptions seen by one page."""
+
+
+def open_page(browser, server, hash_: str = "", width: int = 1280, height: int = 800):
+    """A fresh context (own sessionStorage, so its own session) on the app; waits for a frame."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    errors = PageErrors()
+    page.on("console", lambda m: errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+    page.goto(f"{server.url}/{hash_}")
+    page.wait_for_function("window.ganlab && window.ganlab.frames.latest !== null", timeout=15_000)
+    return context, page, errors
+
+
+@pytest.fixture
+def app_page(browser, server):
+    """(page, errors) on a fresh session at 1280x800; fails the test on any console error."""
+    context, page, errors = open_page(browser, server)
+    yield page, errors
+    context.close()
+    assert not errors, errors

@@ -1,0 +1,194 @@
+"""Browser tests: the GAN Lab tab in real Chromium, clicking, moving sliders, reading pixels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import open_page
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
+REPO = Path(__file__).resolve().parents[2]
+
+HEATMAP_PIXELS = """() => {
+  const c = document.querySelector('#dist canvas.heatmap');
+  return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data);
+}"""
+OVERLAY_GREEN = """() => {
+  const c = document.querySelector('#dist canvas.overlay');
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let cx = 0, cy = 0, n = 0;
+  for (let i = 0; i < d.length; i += 4) {
+    if (d[i + 3] > 100 && d[i + 1] > 100 && d[i] < 60 && d[i + 2] < 100) {  // real-sample green
+      const p = i / 4; cx += p % c.width; cy += Math.floor(p / c.width); n++;
+    }
+  }
+  return n ? [cx / n / c.width, cy / n / c.height, n] : [0, 0, 0];
+}"""
+
+
+def epoch(page) -> int:
+    return int(page.inner_text("#epoch-counter").replace(",", ""))
+
+
+def echoed(page, key: str):
+    return page.evaluate(f"window.ganlab.store.get('params')[{key!r}]")
+
+
+def test_page_loads_with_every_control(app_page) -> None:
+    page, _ = app_page
+    schema_keys = page.evaluate("Object.keys(window.ganlab.schema.properties)")
+    rendered = page.eval_on_selector_all(
+        "[data-param]:not(input):not(select)", "els => els.map(e => e.dataset.param)"
+    )
+    assert sorted(rendered) == sorted(schema_keys), "every TrainParams key gets exactly one control"
+    for node in (
+        "noise",
+        "generator",
+        "fake",
+        "real",
+        "discriminator",
+        "pred_real",
+        "pred_fake",
+        "gradients",
+    ):
+        assert page.is_visible(f"#node-{node}")
+    assert page.is_visible("#chart-losses") and page.is_visible("#chart-divergence")
+    assert page.inner_text("#epoch-counter") == "000,000"
+
+
+def test_heatmap_changes_while_training(app_page) -> None:
+    page, _ = app_page
+    before = page.evaluate(HEATMAP_PIXELS)
+    page.click("#btn-play")
+    page.wait_for_function("window.ganlab.store.get('run').epoch > 300", timeout=15_000)
+    page.wait_for_timeout(300)
+    after = page.evaluate(HEATMAP_PIXELS)
+    changed = sum(a != b for a, b in zip(before, after, strict=True))
+    assert changed > len(before) // 20, f"only {changed} heatmap channels changed"
+    assert "epochs/s" in page.inner_text("#epoch-rate")
+    page.click("#btn-play")  # pause
+
+
+def test_d_lr_slider_changes_server_params(app_page) -> None:
+    page, _ = app_page
+    assert echoed(page, "d_lr") == 0.1
+    page.focus("#param-d_lr")
+    for _ in range(40):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("window.ganlab.store.get('params').d_lr > 0.15", timeout=10_000)
+    shown = float(page.inner_text("[data-param=d_lr] output"))
+    page.wait_for_function(f"window.ganlab.store.get('params').d_lr === {shown}", timeout=10_000)
+    assert f"d_lr={shown}" in page.evaluate("location.hash")
+    assert echoed(page, "g_lr") == 0.03, "only the moved key changes"
+
+
+def test_pause_step_and_reset(app_page) -> None:
+    page, _ = app_page
+    page.click("#btn-play")
+    page.wait_for_function("window.ganlab.store.get('run').epoch > 50", timeout=15_000)
+    page.click("#btn-play")
+    page.wait_for_function("window.ganlab.store.get('run').state === 'paused'", timeout=5_000)
+    page.wait_for_timeout(300)
+    paused_at = epoch(page)
+    page.wait_for_timeout(500)
+    assert epoch(page) == paused_at, "the counter moved while paused"
+    page.click("#btn-step_epoch")
+    page.wait_for_function(f"window.ganlab.store.get('run').epoch === {paused_at + 1}", timeout=5_000)
+    page.click("#btn-step_d")
+    page.wait_for_function("window.ganlab.store.get('run').phase === 'd'", timeout=5_000)
+    assert page.get_attribute("#node-discriminator", "class").count("active-d") == 1
+    page.click("#btn-reset")
+    page.wait_for_function("window.ganlab.store.get('run').epoch === 0", timeout=5_000)
+    assert page.inner_text("#epoch-counter") == "000,000"
+
+
+def test_drawing_changes_real_samples(app_page) -> None:
+    page, _ = app_page
+    page.uncheck("[data-ui=layer_fake]")
+    page.uncheck("[data-ui=layer_gradients]")
+    page.uncheck("[data-ui=layer_heatmap]")
+    page.wait_for_timeout(200)
+    before = page.evaluate(OVERLAY_GREEN)
+    page.click("#btn-draw")
+    box = page.locator("#dist canvas.overlay").bounding_box()
+    page.mouse.move(box["x"] + 0.75 * box["width"], box["y"] + 0.15 * box["height"])
+    page.mouse.down()
+    for k in range(1, 21):  # a short stroke in the top-right corner
+        page.mouse.move(
+            box["x"] + (0.75 + k * 0.01) * box["width"], box["y"] + (0.15 + k * 0.005) * box["height"]
+        )
+    page.mouse.up()
+    page.click("#btn-draw-apply")
+    page.wait_for_function("window.ganlab.store.get('params').dataset === 'drawn'", timeout=10_000)
+    page.wait_for_function("window.ganlab.frames.latest.header.dataset === 'drawn'", timeout=10_000)
+    page.wait_for_timeout(300)
+    cx, cy, n = page.evaluate(OVERLAY_GREEN)
+    assert n > 50 and cx > 0.7 and cy < 0.3, (before, (cx, cy, n))
+
+
+def test_hash_link_restores_setup(browser, server) -> None:
+    link = "#dataset=ring&d_lr=0.3&seed=7&g_width=12&layer_manifold=true&slow_motion=false&d_steps_hide=1"
+    context, page, errors = open_page(browser, server, link)
+    try:
+        page.wait_for_function(
+            "(() => { const p = window.ganlab.store.get('params');"
+            " return p.dataset === 'ring' && p.d_lr === 0.3 && p.seed === 7 && p.g_width === 12; })()",
+            timeout=10_000,
+        )
+        page.wait_for_function("window.ganlab.frames.latest.header.dataset === 'ring'", timeout=10_000)
+        assert page.is_checked("[data-ui=layer_manifold]")
+        assert not page.is_visible("[data-param=d_steps]"), "d_steps_hide=1 hides the control"
+        assert page.is_visible("[data-param=g_steps]")
+        assert page.input_value("#param-dataset") == "ring"
+        assert "d_steps_hide=1" in page.evaluate("location.hash")
+    finally:
+        context.close()
+    assert not errors, errors
+
+
+def test_narrow_window_is_usable(browser, server) -> None:
+    context, page, errors = open_page(browser, server, width=420, height=800)
+    try:
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 2, f"page scrolls sideways by {overflow}px"
+        assert page.locator("#dist").bounding_box()["width"] > 300
+        page.click("#btn-step_epoch")
+        page.wait_for_function("window.ganlab.store.get('run').epoch === 1", timeout=5_000)
+    finally:
+        context.close()
+    assert not errors, errors
+
+
+def test_stylegan3_tab_imports_its_module(browser, server) -> None:
+    context, page, errors = open_page(browser, server)
+    stub = "export function mountStyleGAN3Tab(root) { root.textContent = 'stub tab mounted'; }"
+    page.route(
+        "**/js/stylegan3/tab.js", lambda route: route.fulfill(body=stub, content_type="text/javascript")
+    )
+    try:
+        page.click("#tab-btn-stylegan3")
+        page.wait_for_selector("text=stub tab mounted", timeout=5_000)
+        assert not page.is_visible("#tab-ganlab")
+        page.click("#tab-btn-ganlab")
+        assert page.is_visible("#dist")
+    finally:
+        context.close()
+    assert not errors, errors
+
+
+def test_screenshot_for_readme(browser, server) -> None:
+    """The README's screenshot: ring8 with the manifold on, after a few seconds of training."""
+    context, page, errors = open_page(browser, server, "#dataset=ring8&layer_manifold=true")
+    try:
+        page.wait_for_function("window.ganlab.frames.latest.header.dataset === 'ring8'", timeout=10_000)
+        page.click("#btn-play")
+        page.wait_for_function("window.ganlab.store.get('run').epoch > 1500", timeout=30_000)
+        page.click("#btn-play")
+        page.wait_for_timeout(400)
+        (REPO / "docs").mkdir(exist_ok=True)
+        page.screenshot(path=str(REPO / "docs" / "screenshot.png"))
+    finally:
+        context.close()
+    assert not errors, errors
