@@ -33,13 +33,21 @@ LAUNCH = (
 )
 
 
-def start_server(max_sessions: int) -> tuple[subprocess.Popen, int]:
+def start_server(max_sessions: int, frame_hz: float) -> tuple[subprocess.Popen, int]:
     log = Path(tempfile.mkstemp(suffix=".log")[1])
-    env = {**os.environ, "GANLAB_MAX_SESSIONS": str(max_sessions), "PYTHONPATH": str(REPO)}
+    env = {
+        **os.environ,
+        "GANLAB_MAX_SESSIONS": str(max_sessions),
+        "GANLAB_FRAME_HZ": str(frame_hz),
+        "PYTHONPATH": str(REPO),
+    }
     with log.open("wb") as sink:
         proc = subprocess.Popen(
             [sys.executable, "-c", LAUNCH, "serve", "--port", "0", "--log-level", "info"],
-            cwd=REPO, env=env, stdout=sink, stderr=subprocess.STDOUT,
+            cwd=REPO,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
         )
     for _ in range(600):
         match = re.search(rb"Uvicorn running on http://[^:]+:(\d+)", log.read_bytes())
@@ -88,18 +96,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--sessions", default="1,2,4")
+    parser.add_argument("--frame-hz", type=float, default=30.0, help="GANLAB_FRAME_HZ for the server")
     args = parser.parse_args()
     counts = [int(c) for c in args.sessions.split(",")]
-    proc, port = start_server(sum(counts))  # closed sessions linger for their grace period
+    proc, port = start_server(sum(counts), args.frame_hz)  # closed sessions linger for their grace period
     try:
-        print(f"{'sessions':>8} {'min fps':>8} {'mean fps':>9} {'min ep/s':>9} {'mean ep/s':>10} {'KB/frame':>9}")
+        print(f"GANLAB_FRAME_HZ={args.frame_hz:g}, {args.seconds:g} s per row, load {os.getloadavg()[0]:.1f}")
+        columns = ("sessions", "min fps", "mean fps", "min ep/s", "mean ep/s", "KB/frame")
+        print(" ".join(f"{c:>9}" for c in columns))
         for count in counts:
             results = asyncio.run(run(port, count, args.seconds))
             fps = [r["frames_per_s"] for r in results]
             eps = [r["epochs_per_s"] for r in results]
             kb = statistics.mean(r["bytes_per_frame"] for r in results) / 1024
-            print(f"{count:>8} {min(fps):>8.1f} {statistics.mean(fps):>9.1f} {min(eps):>9.0f} "
-                  f"{statistics.mean(eps):>10.0f} {kb:>9.1f}", flush=True)
+            print(
+                f"{count:>8} {min(fps):>8.1f} {statistics.mean(fps):>9.1f} {min(eps):>9.0f} "
+                f"{statistics.mean(eps):>10.0f} {kb:>9.1f}",
+                flush=True,
+            )
             time.sleep(1.0)
     finally:
         proc.terminate()

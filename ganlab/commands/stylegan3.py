@@ -51,7 +51,9 @@ def register(subparsers) -> None:
     g.add_argument("--seeds", required=True, type=parse_seeds, help="e.g. 0-3,7")
     g.add_argument("--trunc", type=float, default=1.0, help="truncation psi (default 1 = none)")
     g.add_argument("--trunc-cutoff", type=int, default=None, help="truncate only the first N ws")
-    g.add_argument("--class", dest="class_idx", type=int, default=None, help="class index (conditional models)")
+    g.add_argument(
+        "--class", dest="class_idx", type=int, default=None, help="class index (conditional models)"
+    )
     g.add_argument("--translate", type=parse_pair, default=(0.0, 0.0), help="X,Y in image widths")
     g.add_argument("--rotate", type=float, default=0.0, help="rotation in degrees")
     g.add_argument("--grid", type=parse_grid, default=None, help="also write grid.png with RxC images")
@@ -130,7 +132,10 @@ def cmd_convert(args) -> int:
         G = convert_to_safetensors(args.src, args.dst)
     except (OSError, ValueError, pickle.UnpicklingError) as exc:
         return _fail(str(exc))
-    print(f"wrote {args.dst} ({G.img_resolution}x{G.img_resolution}, {sum(p.numel() for p in G.parameters()):,} params)")
+    print(
+        f"wrote {args.dst} ({G.img_resolution}x{G.img_resolution}, "
+        f"{sum(p.numel() for p in G.parameters()):,} params)"
+    )
     return 0
 
 
@@ -149,14 +154,25 @@ def describe(G) -> str:
         f"parameters      {sum(p.numel() for p in G.parameters()):,}",
         f"fp16 (CUDA)     num_fp16_res={syn.num_fp16_res}: {', '.join(fp16) or 'none'}",
         "",
-        f"{'layer':<14}{'size':>6}{'ch in':>7}{'ch out':>7}{'rate':>7}{'cutoff':>9}{'up':>4}{'down':>5}  flags",
+        f"{'layer':<14}{'size':>6}{'ch in':>7}{'ch out':>7}{'rate':>7}{'cutoff':>9}"
+        f"{'up':>4}{'down':>5}  flags",
     ]
     for s in syn.specs:
         layer = getattr(syn, s.name)
-        flags = [f for f, on in (("critical", s.is_critically_sampled), ("radial", layer.down_radial),
-                                 ("torgb", s.is_torgb), ("fp16", s.use_fp16)) if on]
-        lines.append(f"{s.name:<14}{s.out_size:>6}{s.in_channels:>7}{s.out_channels:>7}{s.out_sampling_rate:>7}"
-                     f"{s.out_cutoff:>9.2f}{layer.up_factor:>4}{layer.down_factor:>5}  {' '.join(flags)}")
+        flags = [
+            f
+            for f, on in (
+                ("critical", s.is_critically_sampled),
+                ("radial", layer.down_radial),
+                ("torgb", s.is_torgb),
+                ("fp16", s.use_fp16),
+            )
+            if on
+        ]
+        lines.append(
+            f"{s.name:<14}{s.out_size:>6}{s.in_channels:>7}{s.out_channels:>7}{s.out_sampling_rate:>7}"
+            f"{s.out_cutoff:>9.2f}{layer.up_factor:>4}{layer.down_factor:>5}  {' '.join(flags)}"
+        )
     return "\n".join(lines)
 
 

@@ -194,9 +194,9 @@ def _train(config: RunConfig) -> tuple[Any, list[dict[str, Any]], str | None, fl
 def run_one(config: RunConfig) -> dict[str, Any]:
     """Train one config and return its result. Never raises: a crash is recorded as an error.
     `diverged_at` is the number of epochs completed before the loss or weights overflowed."""
-    import torch
+    from ganlab.gan2d.threads import single_thread
 
-    torch.set_num_threads(1)  # one core per run; more threads only contend (docs/performance.md)
+    single_thread()  # torch and BLAS on one thread: one core per run, or they spin (docs/performance.md)
     trainer, history, error, elapsed, snapshot = _train(config)
     epochs_done = trainer.epoch if trainer else 0
     diverged = trainer.diverged if trainer else None

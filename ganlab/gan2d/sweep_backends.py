@@ -2,7 +2,7 @@
 
 Every backend yields results as runs finish (not in submission order), so the caller can
 write each one to disk at once and an interruption loses at most the runs in flight. Each
-run sets `torch.set_num_threads(1)` itself (see sweep.run_one), so all backends get one
+run limits torch and BLAS to one thread itself (see sweep.run_one), so all backends get one
 core per run. Beyond one machine, scaling is Ray's job; there is no home-made scheduler.
 """
 

@@ -19,7 +19,7 @@ import numpy as np
 from ganlab.gan2d.sweep import setting_label
 
 DPI = 72
-CURVE_METRICS = (("js", "final JS (nats)", 1.0), ("modes_captured", "modes captured", 1.0),
+CURVE_METRICS = (("js", "JS (nats)", 1.0), ("modes_captured", "modes captured", 1.0),
                  ("hq_fraction", "high-quality %", 100.0))
 MAX_SCATTER_ROWS, MAX_SCATTER_COLS = 16, 5
 

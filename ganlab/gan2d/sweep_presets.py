@@ -16,15 +16,15 @@ STUDY_BASE: dict[str, Any] = {"g_width": 32, "d_width": 32, "g_layers": 3, "d_la
 MIXTURES = ["ring8", "grid25"]
 
 STUDIES: dict[str, dict[str, Any]] = {
-    "g_lr": {"grid": {"g_lr": ["1e-4", "1e-3", "1e-2"], "dataset": MIXTURES},
+    "g_lr": {"grid": {"dataset": MIXTURES, "g_lr": ["1e-4", "1e-3", "1e-2"]},
              "help": "generator learning rate 1e-4 / 1e-3 / 1e-2 (D fixed at 1e-3)"},
-    "d_lr": {"grid": {"d_lr": ["1e-4", "1e-3", "1e-2"], "dataset": MIXTURES},
+    "d_lr": {"grid": {"dataset": MIXTURES, "d_lr": ["1e-4", "1e-3", "1e-2"]},
              "help": "discriminator learning rate 1e-4 / 1e-3 / 1e-2 (G fixed at 1e-3)"},
-    "d_steps": {"grid": {"d_steps": ["1", "2", "3", "5"], "dataset": MIXTURES},
+    "d_steps": {"grid": {"dataset": MIXTURES, "d_steps": ["1", "2", "3", "5"]},
                 "help": "D updates per G update (k_D = 1, 2, 3, 5)"},
-    "noise_dim": {"grid": {"noise_dim": ["10", "25", "50", "100", "200"], "dataset": MIXTURES},
+    "noise_dim": {"grid": {"dataset": MIXTURES, "noise_dim": ["10", "25", "50", "100", "200"]},
                   "help": "latent dimension 10 to 200"},
-    "noise_type": {"grid": {"noise_type": ["uniform", "gaussian"], "dataset": MIXTURES},
+    "noise_type": {"grid": {"dataset": MIXTURES, "noise_type": ["uniform", "gaussian"]},
                    "help": "uniform vs (truncated) Gaussian noise"},
 }
 # Applies to every study unless the study or the command line says otherwise.

@@ -16,7 +16,6 @@ from ganlab.gan2d.sweep_tables import (
     SettingStats,
     ranking_key,
     summarize,
-    swept_keys,
     write_history_csv,
     write_runs_csv,
 )
@@ -135,9 +134,9 @@ def write_reports(out: Path, spec: SweepSpec, results: list[dict[str, Any]], plo
     """Write every table, plot and report into `out`; returns the winner lines."""
     from ganlab.gan2d.sweep_plots import write_plots
 
-    keys = swept_keys(results) or list(spec.grid)
-    run_rows = write_runs_csv(out / "runs.csv", results, spec.js_threshold)
-    write_history_csv(out / "history.csv", results)
+    keys = list(spec.grid)  # the spec, not the stored results, decides the order of columns
+    run_rows = write_runs_csv(out / "runs.csv", results, keys, spec.js_threshold)
+    write_history_csv(out / "history.csv", results, keys)
     stats = summarize(run_rows, keys)
     (out / "summary.md").write_text(summary_markdown(spec, stats, len(results)))
     pngs = write_plots(out, results, keys) if plots and results else []

@@ -19,10 +19,6 @@ METRICS = ("d_loss", "g_loss", "kl", "js", "modes_captured", "num_modes", "hq_fr
 WORST = {"js": math.log(2), "modes_captured": 0, "hq_fraction": 0.0}
 
 
-def swept_keys(results: list[dict[str, Any]]) -> list[str]:
-    return list(results[0]["setting"]) if results else []
-
-
 def epochs_to_threshold(history: list[dict[str, Any]], threshold: float) -> int | None:
     """First recorded epoch with JS <= threshold (None if never reached)."""
     for row in history:
@@ -51,16 +47,16 @@ def _write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> No
             writer.writerow({k: "" if row.get(k) is None else row[k] for k in columns})
 
 
-def write_runs_csv(path: Path, results: list[dict[str, Any]], threshold: float) -> list[dict[str, Any]]:
+def write_runs_csv(path: Path, results: list[dict[str, Any]], keys: list[str], threshold: float
+                   ) -> list[dict[str, Any]]:
     rows = [run_row(r, threshold) for r in results]
-    columns = ["hash", *swept_keys(results), "seed", "status", "epochs", "steps", *METRICS, "epochs_to_js",
+    columns = ["hash", *keys, "seed", "status", "epochs", "steps", *METRICS, "epochs_to_js",
                "epochs_per_s", "elapsed_s", "diverged_at", "error"]
     _write_csv(path, rows, columns)
     return rows
 
 
-def write_history_csv(path: Path, results: list[dict[str, Any]]) -> None:
-    keys = swept_keys(results)
+def write_history_csv(path: Path, results: list[dict[str, Any]], keys: list[str]) -> None:
     rows = [{"hash": r["hash"], **r["setting"], "seed": r["seed"], **row}
             for r in results for row in r["history"]]
     _write_csv(path, rows, ["hash", *keys, "seed", "epoch", "step", *METRICS])

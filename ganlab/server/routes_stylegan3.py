@@ -22,7 +22,6 @@ from fastapi.responses import Response
 
 from ganlab.server.routes_gan2d import CLOSE_POLICY, origin_allowed
 from ganlab.server.stylegan3_params import SEED_MAX, FieldError, RenderParams
-from ganlab.server.stylegan3_render import encode_png, tile_grid
 from ganlab.server.stylegan3_service import StyleGAN3Service, get_service
 from ganlab.server.stylegan3_socket import RenderSocket
 from ganlab.server.stylegan3_uploads import adopt_upload, clean_filename, prepare_folder, receive_to_file
@@ -119,6 +118,11 @@ def settings_filename(params: RenderParams, suffix: str = "png") -> str:
 
 
 async def _render_png(service: StyleGAN3Service, params: RenderParams, grid: tuple[int, int] | None = None):
+    import numpy as np
+
+    from ganlab.server.stylegan3_render import encode_png
+    from ganlab.stylegan3.render import image_grid
+
     try:
         model = await service.get_model(params.model)
         if grid is None:
@@ -133,7 +137,9 @@ async def _render_png(service: StyleGAN3Service, params: RenderParams, grid: tup
             )
             tiles.append(result.image)
             total_ms += result.render_ms
-        return encode_png(tile_grid(tiles, grid[1]), {**_meta(params, model), "grid": list(grid)}), total_ms
+        return encode_png(
+            image_grid(np.stack(tiles), *grid), {**_meta(params, model), "grid": list(grid)}
+        ), total_ms
     except FieldError as error:
         raise field_http_error(error) from None
 

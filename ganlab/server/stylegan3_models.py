@@ -79,13 +79,11 @@ def available_memory_bytes() -> int:
 def generator_info(G) -> dict:
     """Resolution, T/R, conditioning and the layer table of a built generator."""
     kwargs = getattr(G, "init_kwargs", {}) or {}
-    synthesis = G.synthesis
-    layers = [
-        {"name": "input", "size": int(synthesis.input.size[0]), "channels": int(synthesis.input.channels)}
-    ]
-    for name in synthesis.layer_names:
-        layer = getattr(synthesis, name)
-        layers.append({"name": name, "size": int(layer.out_size), "channels": int(layer.out_channels)})
+    from ganlab.stylegan3.render import list_layers
+
+    # "output" is the image itself, which the UI shows when no layer is picked.
+    layers = [{"name": x.name, "size": int(x.size), "channels": int(x.channels)} for x in list_layers(G)]
+    layers = [layer for layer in layers if layer["name"] != "output"]
     return {
         "resolution": int(G.img_resolution),
         "config": config_letter(kwargs),
@@ -142,10 +140,11 @@ def build_demo(kind: str):
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
         G = Generator(**{**DEMO_CONFIG, **TINY_DEMO})
-        with torch.no_grad():  # same visible-transform tweaks as the official-size demo
+        with torch.no_grad():
+            # A visible input transform, as in the official-size demo. Input gains stay at 1 except
+            # ToRGB's, so the output spans roughly [-1, 1] instead of saturating at the clamp.
             G.synthesis.input.affine.weight.normal_(0, 0.5)
-            for name in G.synthesis.layer_names:
-                getattr(G.synthesis, name).magnitude_ema.fill_(0.5)
+            getattr(G.synthesis, G.synthesis.layer_names[-1]).magnitude_ema.fill_(0.1)
     return G.eval().requires_grad_(False)
 
 

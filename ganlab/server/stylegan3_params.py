@@ -78,6 +78,9 @@ class RenderParams(BaseModel):
     )
     layer_channel: int = Field(0, ge=0, description="First channel shown in the layer view.")
     layer_rgb: bool = Field(False, description="Layer view: 3 consecutive channels as RGB, else one as grey.")
+    layer_gain_db: float = Field(
+        0.0, ge=-40.0, le=40.0, description="Layer view gain after normalising, in dB."
+    )
 
     @field_validator("model")
     @classmethod

@@ -19,7 +19,6 @@ from fastapi import FastAPI
 
 from ganlab.server.stylegan3_models import LoadedModel, ModelRegistry, StyleGAN3Config
 from ganlab.server.stylegan3_params import RenderParams, check_for_model
-from ganlab.server.stylegan3_render import RenderResult, device_info, render
 
 PROGRESS_INTERVAL_S = 0.25  # how often a loading client hears about it
 Progress = Callable[[dict], Awaitable[None]]
@@ -39,6 +38,8 @@ class StyleGAN3Service:
         self._load_pool = ThreadPoolExecutor(1, thread_name_prefix="sg3-load")
 
     def device_info(self) -> dict:
+        from ganlab.server.stylegan3_render import device_info
+
         return device_info(self.device)
 
     async def in_render_thread(self, fn, *args):
@@ -54,6 +55,8 @@ class StyleGAN3Service:
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(self._load_pool, self.registry.get, model_id)
         estimate, start = self.registry.estimate_load_s(model_id), time.monotonic()
+        if progress:  # at once, so even a quick load shows that it happened
+            await progress({"phase": "loading", "elapsed_s": 0.0, "estimate_s": round(estimate, 2)})
         while True:
             done, _ = await asyncio.wait({future}, timeout=PROGRESS_INTERVAL_S if progress else None)
             if done:
@@ -73,10 +76,10 @@ class StyleGAN3Service:
             )
         return model
 
-    async def render(
-        self, model: LoadedModel, params: RenderParams, encode=None
-    ) -> tuple[RenderResult, object]:
+    async def render(self, model: LoadedModel, params: RenderParams, encode=None) -> tuple:
         """Check `params` against the model, render on the render thread, and encode there too."""
+        from ganlab.server.stylegan3_render import render  # torch: imported on first use, not with the app
+
         check_for_model(params, model.info)
 
         def work():

@@ -28,7 +28,6 @@ from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect
 
 from ganlab.server.stylegan3_params import SEED_MAX, FieldError, RenderParams, first_error
-from ganlab.server.stylegan3_render import encode_jpeg
 from ganlab.server.stylegan3_service import StyleGAN3Service
 
 MAX_MESSAGE_CHARS = 65_536
@@ -194,6 +193,8 @@ class RenderSocket:
         if job.kind == "load":
             await self.send_json({"type": "model", "id": job.id, "model": model.id, "info": model.info})
             return
+        from ganlab.server.stylegan3_render import encode_jpeg
+
         quality = self.service.config.jpeg_quality
         for index, params in enumerate(job.frames):
             if index and self.pending is not None:

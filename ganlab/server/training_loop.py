@@ -14,6 +14,7 @@ event loop talks to it through a command queue (`submit`), and it talks back thr
 from __future__ import annotations
 
 import concurrent.futures
+import logging
 import queue
 import threading
 import time
@@ -21,7 +22,9 @@ from collections.abc import Callable
 from typing import Any
 
 from ganlab.server.frames import encode_frame
+from ganlab.server.pacing import RateMeter, next_deadline
 
+log = logging.getLogger("ganlab.server")
 Sink = Callable[[str, Any], None]  # ("frame", bytes) or ("text", dict); called on this thread
 Command = Callable[["TrainingLoop"], Any]
 _STOP = object()
@@ -49,14 +52,18 @@ class TrainingLoop(threading.Thread):
         self._last_frame_t = 0.0
         self._next_tick_t = 0.0
         self._phases: list[str] = []  # slow motion: the optimizer steps left in this epoch
-        self._rate = _RateMeter()
+        self._rate = RateMeter()
         self._history_run_id: int | None = None
+        self._stopped = False
 
     # ---- called from the event loop -------------------------------------------------------
 
     def submit(self, command: Command) -> concurrent.futures.Future:
         """Run `command(self)` on the training thread between two optimizer steps."""
         future: concurrent.futures.Future = concurrent.futures.Future()
+        if self._stopped:
+            future.set_exception(RuntimeError("this session has ended"))
+            return future
         self._commands.put((command, future))
         return future
 
@@ -116,10 +123,35 @@ class TrainingLoop(threading.Thread):
             return
         self._history_run_id = self.trainer.run_id
         self.ready.set_result(None)
-        while self._handle_commands(self._wait_timeout()):
+        try:
+            while self._handle_commands(self._wait_timeout()):
+                self._step_safely()
+        finally:
+            self._stopped = True
+            self._fail_pending()
+
+    def _step_safely(self) -> None:
+        """Train and send a frame; an engine bug pauses this session instead of killing its thread."""
+        try:
             if self._running():
                 self._advance()
             self._maybe_send_frame()
+        except Exception as error:
+            log.exception("session training step failed")
+            self.state = "paused"
+            self._dirty = False
+            self.send_text({"type": "error", "message": f"internal error while training: {error!r}; paused"})
+            self.send_text(self.status_message())
+
+    def _fail_pending(self) -> None:
+        """Commands queued after the stop would otherwise wait forever."""
+        while True:
+            try:
+                item = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            if item is not _STOP and item[1].set_running_or_notify_cancel():
+                item[1].set_exception(RuntimeError("this session has ended"))
 
     def _running(self) -> bool:
         return self.state == "playing" and self.sink is not None
@@ -160,12 +192,12 @@ class TrainingLoop(threading.Thread):
         if self.slow_motion or self._phases:  # a narrated epoch is finished even if slow motion ends
             if now >= self._next_tick_t:
                 self._slow_motion_step()
-                self._next_tick_t = _next_deadline(self._next_tick_t, self._phase_interval_s(), now)
+                self._next_tick_t = next_deadline(self._next_tick_t, self._phase_interval_s(), now)
             return
         if self.max_epochs_per_s is not None:
             if now >= self._next_tick_t:
                 self._train_epochs(1)
-                self._next_tick_t = _next_deadline(self._next_tick_t, 1.0 / self.max_epochs_per_s, now)
+                self._next_tick_t = next_deadline(self._next_tick_t, 1.0 / self.max_epochs_per_s, now)
             return
         # Unlimited: train until the next frame is due, then let commands and the frame in.
         frame_due = self._last_frame_t + self.frame_interval_s
@@ -215,7 +247,9 @@ class TrainingLoop(threading.Thread):
         now = time.monotonic()
         if now < self._last_frame_t + self.frame_interval_s:
             return
-        self._last_frame_t = now
+        # A fixed cadence (not "interval after the last send") so frames/s really reaches frame_hz.
+        behind = now - self._last_frame_t > 2 * self.frame_interval_s
+        self._last_frame_t = now if behind else self._last_frame_t + self.frame_interval_s
         self._dirty = False
         self.sink("frame", self.build_frame())
 
@@ -256,36 +290,8 @@ class TrainingLoop(threading.Thread):
             self.history[:] = self.history[:-1:2] + self.history[-1:]  # keep the newest row exact
 
 
-class _RateMeter:
-    """Epochs per second over the last second or so, as shown next to the epoch counter."""
-
-    def __init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
-        self._t0: float | None = None
-        self._epoch0 = 0
-        self.value = 0.0
-
-    def update(self, epoch: int, now: float) -> float:
-        if self._t0 is None or epoch < self._epoch0:
-            self._t0, self._epoch0 = now, epoch
-            return self.value
-        elapsed = now - self._t0
-        if elapsed >= 0.5:
-            self.value = (epoch - self._epoch0) / elapsed
-            self._t0, self._epoch0 = now, epoch
-        return round(self.value, 2)
-
-
 def _number(value: Any) -> float | None:
     return None if value is None else float(value)
-
-
-def _next_deadline(previous: float, interval_s: float, now: float) -> float:
-    """Keep a steady cadence, but never try to catch up more than a second of lost time."""
-    nxt = previous + interval_s
-    return nxt if nxt > now - 1.0 else now + interval_s
 
 
 def _build_trainer(params: dict) -> Any:

@@ -13,9 +13,15 @@ import torch
 from ganlab.stylegan3.networks import Generator
 
 DEMO_CONFIG = dict(
-    z_dim=512, c_dim=0, w_dim=512, img_resolution=256, img_channels=3,
+    z_dim=512,
+    c_dim=0,
+    w_dim=512,
+    img_resolution=256,
+    img_channels=3,
     mapping_kwargs=dict(num_layers=2),
-    channel_base=16384, channel_max=512, magnitude_ema_beta=0.5 ** (32 / (20 * 1e3)),
+    channel_base=16384,
+    channel_max=512,
+    magnitude_ema_beta=0.5 ** (32 / (20 * 1e3)),
 )
 
 

@@ -43,7 +43,9 @@ class FullyConnectedLayer(nn.Module):
         return bias_act(x.matmul(w.t()), b, act=self.activation)
 
     def extra_repr(self) -> str:
-        return f"in_features={self.in_features}, out_features={self.out_features}, activation={self.activation}"
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, activation={self.activation}"
+        )
 
 
 def normalize_2nd_moment(x: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
@@ -71,7 +73,9 @@ class MappingNetwork(nn.Module):
         self.embed = FullyConnectedLayer(c_dim, w_dim) if c_dim > 0 else None
         features = [z_dim + (w_dim if c_dim > 0 else 0)] + [w_dim] * num_layers
         for idx in range(num_layers):
-            layer = FullyConnectedLayer(features[idx], features[idx + 1], "lrelu", lr_multiplier=lr_multiplier)
+            layer = FullyConnectedLayer(
+                features[idx], features[idx + 1], "lrelu", lr_multiplier=lr_multiplier
+            )
             setattr(self, f"fc{idx}", layer)
         self.register_buffer("w_avg", torch.zeros([w_dim]))
 
@@ -140,11 +144,17 @@ class SynthesisInput(nn.Module):
         assert w.ndim == 2 and w.shape[1] == self.w_dim, w.shape
         transforms = self._transforms(w)
         freqs = self.freqs.unsqueeze(0) @ transforms[:, :2, :2]  # [N, C, 2]
-        phases = self.phases.unsqueeze(0) + (self.freqs.unsqueeze(0) @ transforms[:, :2, 2:]).squeeze(2)  # [N, C]
+        phases = self.phases.unsqueeze(0) + (self.freqs.unsqueeze(0) @ transforms[:, :2, 2:]).squeeze(
+            2
+        )  # [N, C]
         # Fade out features that the user transform pushed beyond the band limit.
-        amplitudes = (1 - (freqs.norm(dim=2) - self.bandwidth) / (self.sampling_rate / 2 - self.bandwidth)).clamp(0, 1)
-        x = (self.grid_x[None, None, :, None] * freqs[:, None, None, :, 0]
-             + self.grid_y[None, :, None, None] * freqs[:, None, None, :, 1])  # [N, H, W, C]
+        amplitudes = (
+            1 - (freqs.norm(dim=2) - self.bandwidth) / (self.sampling_rate / 2 - self.bandwidth)
+        ).clamp(0, 1)
+        x = (
+            self.grid_x[None, None, :, None] * freqs[:, None, None, :, 0]
+            + self.grid_y[None, :, None, None] * freqs[:, None, None, :, 1]
+        )  # [N, H, W, C]
         x = torch.sin((x + phases[:, None, None, :]) * (np.pi * 2)) * amplitudes[:, None, None, :]
         x = x @ (self.weight / np.sqrt(self.channels)).t()
         x = x.permute(0, 3, 1, 2)  # [N, C, H, W]
@@ -152,5 +162,7 @@ class SynthesisInput(nn.Module):
         return x
 
     def extra_repr(self) -> str:
-        return (f"w_dim={self.w_dim}, channels={self.channels}, size={list(self.size)},\n"
-                f"sampling_rate={self.sampling_rate:g}, bandwidth={self.bandwidth:g}")
+        return (
+            f"w_dim={self.w_dim}, channels={self.channels}, size={list(self.size)},\n"
+            f"sampling_rate={self.sampling_rate:g}, bandwidth={self.bandwidth:g}"
+        )

@@ -82,8 +82,10 @@ def _check_stylegan3(g: object) -> None:
     synthesis = (g.state.get("_modules") or {}).get("synthesis")
     children = (synthesis.state.get("_modules") or {}) if isinstance(synthesis, PersistentObject) else {}
     if g.module_kind == "stylegan2" or "b4" in children:
-        raise UnsupportedNetworkError("this is a StyleGAN2 pickle; ganlab runs StyleGAN3 (T/R) networks only, "
-                                      "StyleGAN2 is not yet supported")
+        raise UnsupportedNetworkError(
+            "this is a StyleGAN2 pickle; ganlab runs StyleGAN3 (T/R) networks only, "
+            "StyleGAN2 is not yet supported"
+        )
     if g.class_name != "Generator" or "input" not in children:
         raise UnsupportedNetworkError(f"G_ema is a {g.class_name!r} without a StyleGAN3 synthesis input")
 
@@ -128,8 +130,13 @@ def load_network(path: str | os.PathLike) -> dict:
     if not path.is_file():
         raise FileNotFoundError(f"no such network file: {path}")
     if _is_safetensors(path):
-        return {"G_ema": load_safetensors(path), "G": None, "D": None, "training_set_kwargs": None,
-                "format": "safetensors"}
+        return {
+            "G_ema": load_safetensors(path),
+            "G": None,
+            "D": None,
+            "training_set_kwargs": None,
+            "format": "safetensors",
+        }
     with open(path, "rb") as f:
         return network_from_pickle_data(safe_load_pickle(f))
 
@@ -139,7 +146,11 @@ def save_safetensors(G: Generator, path: str | os.PathLike) -> None:
     from safetensors.torch import save_file
 
     tensors = {k: v.detach().to("cpu", torch.float32).contiguous() for k, v in G.state_dict().items()}
-    meta = {"format": FORMAT_TAG, "version": FORMAT_VERSION, "ganlab.config": json.dumps(to_plain(G.init_kwargs))}
+    meta = {
+        "format": FORMAT_TAG,
+        "version": FORMAT_VERSION,
+        "ganlab.config": json.dumps(to_plain(G.init_kwargs)),
+    }
     save_file(tensors, str(path), metadata=meta)
 
 
@@ -150,7 +161,9 @@ def load_safetensors(path: str | os.PathLike) -> Generator:
     with safe_open(str(path), framework="pt") as f:
         meta = f.metadata() or {}
         if meta.get("format") != FORMAT_TAG or "ganlab.config" not in meta:
-            raise ValueError(f"{path} is a safetensors file but not a ganlab StyleGAN3 network (no ganlab.config)")
+            raise ValueError(
+                f"{path} is a safetensors file but not a ganlab StyleGAN3 network (no ganlab.config)"
+            )
         tensors = collections.OrderedDict((k, f.get_tensor(k)) for k in f.keys())  # noqa: SIM118
     return build_generator(json.loads(meta["ganlab.config"]), tensors)
 

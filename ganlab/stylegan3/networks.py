@@ -45,10 +45,14 @@ class SynthesisLayer(nn.Module):
         self.conv_kernel = 1 if spec.is_torgb else conv_kernel
         self.conv_clamp, self.magnitude_ema_beta = conv_clamp, magnitude_ema_beta
         self.impl = DEFAULT_IMPL
-        self.tmp_sampling_rate = max(spec.in_sampling_rate, spec.out_sampling_rate) * (1 if spec.is_torgb else lrelu_upsampling)
+        self.tmp_sampling_rate = max(spec.in_sampling_rate, spec.out_sampling_rate) * (
+            1 if spec.is_torgb else lrelu_upsampling
+        )
 
         self.affine = FullyConnectedLayer(w_dim, spec.in_channels, bias_init=1)
-        self.weight = nn.Parameter(torch.randn([spec.out_channels, spec.in_channels, self.conv_kernel, self.conv_kernel]))
+        self.weight = nn.Parameter(
+            torch.randn([spec.out_channels, spec.in_channels, self.conv_kernel, self.conv_kernel])
+        )
         self.bias = nn.Parameter(torch.zeros([spec.out_channels]))
         self.register_buffer("magnitude_ema", torch.ones([]))
 
@@ -59,10 +63,22 @@ class SynthesisLayer(nn.Module):
         self.up_taps = filter_size * self.up_factor if self.up_factor > 1 and not spec.is_torgb else 1
         self.down_taps = filter_size * self.down_factor if self.down_factor > 1 and not spec.is_torgb else 1
         self.down_radial = use_radial_filters and not spec.is_critically_sampled
-        self.register_buffer("up_filter", design_lowpass_filter(
-            self.up_taps, spec.in_cutoff, spec.in_half_width * 2, self.tmp_sampling_rate))
-        self.register_buffer("down_filter", design_lowpass_filter(
-            self.down_taps, spec.out_cutoff, spec.out_half_width * 2, self.tmp_sampling_rate, radial=self.down_radial))
+        self.register_buffer(
+            "up_filter",
+            design_lowpass_filter(
+                self.up_taps, spec.in_cutoff, spec.in_half_width * 2, self.tmp_sampling_rate
+            ),
+        )
+        self.register_buffer(
+            "down_filter",
+            design_lowpass_filter(
+                self.down_taps,
+                spec.out_cutoff,
+                spec.out_half_width * 2,
+                self.tmp_sampling_rate,
+                radial=self.down_radial,
+            ),
+        )
         self.padding = self._padding()
 
     def _padding(self) -> list[int]:
@@ -79,23 +95,46 @@ class SynthesisLayer(nn.Module):
         styles = self.affine(w)
         if self.is_torgb:
             styles = styles * (1 / np.sqrt(self.in_channels * self.conv_kernel**2))
-        dtype = torch.float16 if (self.use_fp16 and not force_fp32 and x.device.type == "cuda") else torch.float32
-        x = modulated_conv2d(x.to(dtype), self.weight, styles, demodulate=not self.is_torgb,
-                             padding=self.conv_kernel - 1, input_gain=self.magnitude_ema.rsqrt(), impl=self.impl)
-        x = filtered_lrelu(x, self.up_filter, self.down_filter, self.bias.to(dtype), up=self.up_factor,
-                           down=self.down_factor, padding=self.padding, gain=1 if self.is_torgb else np.sqrt(2),
-                           slope=1 if self.is_torgb else 0.2, clamp=self.conv_clamp, impl=self.impl)
+        dtype = (
+            torch.float16 if (self.use_fp16 and not force_fp32 and x.device.type == "cuda") else torch.float32
+        )
+        x = modulated_conv2d(
+            x.to(dtype),
+            self.weight,
+            styles,
+            demodulate=not self.is_torgb,
+            padding=self.conv_kernel - 1,
+            input_gain=self.magnitude_ema.rsqrt(),
+            impl=self.impl,
+        )
+        x = filtered_lrelu(
+            x,
+            self.up_filter,
+            self.down_filter,
+            self.bias.to(dtype),
+            up=self.up_factor,
+            down=self.down_factor,
+            padding=self.padding,
+            gain=1 if self.is_torgb else np.sqrt(2),
+            slope=1 if self.is_torgb else 0.2,
+            clamp=self.conv_clamp,
+            impl=self.impl,
+        )
         assert x.shape[1:] == (self.out_channels, self.out_size, self.out_size) and x.dtype == dtype, x.shape
         return x
 
     def extra_repr(self) -> str:
         s = self.spec
-        return (f"w_dim={self.w_dim}, is_torgb={s.is_torgb}, is_critically_sampled={s.is_critically_sampled}, "
-                f"use_fp16={s.use_fp16},\nin_sampling_rate={s.in_sampling_rate:g}, out_sampling_rate={s.out_sampling_rate:g}, "
-                f"in_cutoff={s.in_cutoff:g}, out_cutoff={s.out_cutoff:g},\nin_half_width={s.in_half_width:g}, "
-                f"out_half_width={s.out_half_width:g}, in_size={s.in_size}, out_size={s.out_size}, "
-                f"in_channels={s.in_channels}, out_channels={s.out_channels},\nup={self.up_factor}x{self.up_taps} taps, "
-                f"down={self.down_factor}x{self.down_taps} taps, radial={self.down_radial}, impl={self.impl}")
+        return (
+            f"w_dim={self.w_dim}, is_torgb={s.is_torgb}, is_critically_sampled={s.is_critically_sampled}, "
+            f"use_fp16={s.use_fp16},\nin_sampling_rate={s.in_sampling_rate:g}, "
+            f"out_sampling_rate={s.out_sampling_rate:g}, "
+            f"in_cutoff={s.in_cutoff:g}, out_cutoff={s.out_cutoff:g},\nin_half_width={s.in_half_width:g}, "
+            f"out_half_width={s.out_half_width:g}, in_size={s.in_size}, out_size={s.out_size}, "
+            f"in_channels={s.in_channels}, out_channels={s.out_channels},\n"
+            f"up={self.up_factor}x{self.up_taps} taps, "
+            f"down={self.down_factor}x{self.down_taps} taps, radial={self.down_radial}, impl={self.impl}"
+        )
 
 
 class SynthesisNetwork(nn.Module):
@@ -124,10 +163,21 @@ class SynthesisNetwork(nn.Module):
         self.num_layers, self.num_critical = num_layers, num_critical
         self.margin_size, self.output_scale, self.num_fp16_res = margin_size, output_scale, num_fp16_res
         input_spec, self.specs = synthesis_schedule(
-            img_resolution, img_channels, channel_base, channel_max, num_layers, num_critical,
-            first_cutoff, first_stopband, last_stopband_rel, margin_size, num_fp16_res)
-        self.input = SynthesisInput(w_dim, input_spec.channels, input_spec.size, input_spec.sampling_rate,
-                                    input_spec.bandwidth)
+            img_resolution,
+            img_channels,
+            channel_base,
+            channel_max,
+            num_layers,
+            num_critical,
+            first_cutoff,
+            first_stopband,
+            last_stopband_rel,
+            margin_size,
+            num_fp16_res,
+        )
+        self.input = SynthesisInput(
+            w_dim, input_spec.channels, input_spec.size, input_spec.sampling_rate, input_spec.bandwidth
+        )
         self.layer_names = [spec.name for spec in self.specs]
         for spec in self.specs:
             setattr(self, spec.name, SynthesisLayer(w_dim, spec, **layer_kwargs))
@@ -153,9 +203,12 @@ class SynthesisNetwork(nn.Module):
         return x.to(torch.float32)
 
     def extra_repr(self) -> str:
-        return (f"w_dim={self.w_dim}, num_ws={self.num_ws}, img_resolution={self.img_resolution}, "
-                f"img_channels={self.img_channels},\nnum_layers={self.num_layers}, num_critical={self.num_critical}, "
-                f"margin_size={self.margin_size}, num_fp16_res={self.num_fp16_res}")
+        return (
+            f"w_dim={self.w_dim}, num_ws={self.num_ws}, img_resolution={self.img_resolution}, "
+            f"img_channels={self.img_channels},\n"
+            f"num_layers={self.num_layers}, num_critical={self.num_critical}, "
+            f"margin_size={self.margin_size}, num_fp16_res={self.num_fp16_res}"
+        )
 
 
 class Generator(nn.Module):
@@ -174,14 +227,26 @@ class Generator(nn.Module):
         super().__init__()
         self.z_dim, self.c_dim, self.w_dim = z_dim, c_dim, w_dim
         self.img_resolution, self.img_channels = img_resolution, img_channels
-        self.init_kwargs = dict(z_dim=z_dim, c_dim=c_dim, w_dim=w_dim, img_resolution=img_resolution,
-                                img_channels=img_channels, mapping_kwargs=dict(mapping_kwargs or {}), **synthesis_kwargs)
-        self.synthesis = SynthesisNetwork(w_dim=w_dim, img_resolution=img_resolution, img_channels=img_channels,
-                                          **synthesis_kwargs)
+        self.init_kwargs = dict(
+            z_dim=z_dim,
+            c_dim=c_dim,
+            w_dim=w_dim,
+            img_resolution=img_resolution,
+            img_channels=img_channels,
+            mapping_kwargs=dict(mapping_kwargs or {}),
+            **synthesis_kwargs,
+        )
+        self.synthesis = SynthesisNetwork(
+            w_dim=w_dim, img_resolution=img_resolution, img_channels=img_channels, **synthesis_kwargs
+        )
         self.num_ws = self.synthesis.num_ws
-        self.mapping = MappingNetwork(z_dim=z_dim, c_dim=c_dim, w_dim=w_dim, num_ws=self.num_ws, **(mapping_kwargs or {}))
+        self.mapping = MappingNetwork(
+            z_dim=z_dim, c_dim=c_dim, w_dim=w_dim, num_ws=self.num_ws, **(mapping_kwargs or {})
+        )
 
-    def forward(self, z, c=None, truncation_psi=1, truncation_cutoff=None, update_emas=False, **synthesis_kwargs):
+    def forward(
+        self, z, c=None, truncation_psi=1, truncation_cutoff=None, update_emas=False, **synthesis_kwargs
+    ):
         ws = self.mapping(z, c, truncation_psi=truncation_psi, truncation_cutoff=truncation_cutoff)
         return self.synthesis(ws, **synthesis_kwargs)
 

@@ -54,10 +54,14 @@ def _device(G: Generator) -> torch.device:
 
 
 @torch.no_grad()
-def seed_ws(G: Generator, seed: int, truncation_psi=1.0, truncation_cutoff=None, class_idx=None) -> torch.Tensor:
+def seed_ws(
+    G: Generator, seed: int, truncation_psi=1.0, truncation_cutoff=None, class_idx=None
+) -> torch.Tensor:
     """ws [1, num_ws, w_dim] for one seed."""
     z = torch.from_numpy(seed_to_z(seed, G.z_dim)).to(_device(G), torch.float32)
-    return G.mapping(z, class_vector(G, class_idx), truncation_psi=truncation_psi, truncation_cutoff=truncation_cutoff)
+    return G.mapping(
+        z, class_vector(G, class_idx), truncation_psi=truncation_psi, truncation_cutoff=truncation_cutoff
+    )
 
 
 @torch.no_grad()
@@ -67,7 +71,12 @@ def blended_ws(G: Generator, x: float, y: float, truncation_psi=1.0, truncation_
     fx, fy = x - x0, y - y0
     w_avg = G.mapping.w_avg
     total = 0
-    for dx, dy, weight in ((0, 0, (1 - fx) * (1 - fy)), (1, 0, fx * (1 - fy)), (0, 1, (1 - fx) * fy), (1, 1, fx * fy)):
+    for dx, dy, weight in (
+        (0, 0, (1 - fx) * (1 - fy)),
+        (1, 0, fx * (1 - fy)),
+        (0, 1, (1 - fx) * fy),
+        (1, 1, fx * fy),
+    ):
         if weight == 0:
             continue
         ws = seed_ws(G, x0 + dx + (y0 + dy) * 100, truncation_psi, truncation_cutoff, class_idx)
@@ -157,13 +166,18 @@ class LayerView:
 
 
 def layer_image(feat: torch.Tensor, view: LayerView) -> np.ndarray:
-    """feat [C, H, W] -> uint8 [H, W, 1 or 3]; fills view.stats with mean/std/max-abs of the shown channels."""
+    """feat [C, H, W] -> uint8 [H, W, 1 or 3]; view.stats gets mean/std/max-abs of the shown channels."""
     assert feat.ndim == 3, feat.shape
     n = 3 if view.rgb and feat.shape[0] >= 3 else 1
     base = max(0, min(view.channel, feat.shape[0] - n))
     x = feat[base : base + n].float()
-    view.stats = {"mean": float(x.mean()), "std": float(x.std()) if x.numel() > 1 else 0.0,
-                  "max_abs": float(x.abs().max()), "channel": base, "channels": int(feat.shape[0])}
+    view.stats = {
+        "mean": float(x.mean()),
+        "std": float(x.std()) if x.numel() > 1 else 0.0,
+        "max_abs": float(x.abs().max()),
+        "channel": base,
+        "channels": int(feat.shape[0]),
+    }
     if view.normalize:
         x = x / x.abs().amax(dim=(1, 2), keepdim=True).clamp(min=1e-8)  # each channel to [-1, 1]
     x = x * 10 ** (view.gain_db / 20)
@@ -195,7 +209,9 @@ def render(G: Generator, p: RenderParams) -> np.ndarray:
     else:
         ws = seed_ws(G, p.seed, p.truncation_psi, p.truncation_cutoff, p.class_idx)
     if p.mix_seed is not None and p.mix_indices:
-        ws = mix_styles(ws, seed_ws(G, p.mix_seed, p.truncation_psi, p.truncation_cutoff, p.class_idx), p.mix_indices)
+        ws = mix_styles(
+            ws, seed_ws(G, p.mix_seed, p.truncation_psi, p.truncation_cutoff, p.class_idx), p.mix_indices
+        )
     set_input_transform(G, p.translate, p.rotate)
     if p.layer == "output":
         return to_uint8(synthesize(G, ws, p.force_fp32))[0]

@@ -59,7 +59,9 @@ def _module_kind(src: object) -> str:
 
 def _reconstruct_persistent_obj(meta: dict) -> PersistentObject:
     if not isinstance(meta, dict) or meta.get("type") != "class" or not isinstance(meta.get("state"), dict):
-        raise pickle.UnpicklingError("malformed persistent object: expected a dict with type 'class' and a state")
+        raise pickle.UnpicklingError(
+            "malformed persistent object: expected a dict with type 'class' and a state"
+        )
     return PersistentObject(str(meta.get("class_name")), _module_kind(meta.get("module_src")), meta["state"])
 
 
@@ -69,9 +71,16 @@ class EasyDict(dict):
 
 # Storage class name in the legacy stream -> dtype.
 _STORAGE_DTYPES = {
-    "FloatStorage": torch.float32, "DoubleStorage": torch.float64, "HalfStorage": torch.float16,
-    "BFloat16Storage": torch.bfloat16, "LongStorage": torch.int64, "IntStorage": torch.int32,
-    "ShortStorage": torch.int16, "CharStorage": torch.int8, "ByteStorage": torch.uint8, "BoolStorage": torch.bool,
+    "FloatStorage": torch.float32,
+    "DoubleStorage": torch.float64,
+    "HalfStorage": torch.float16,
+    "BFloat16Storage": torch.bfloat16,
+    "LongStorage": torch.int64,
+    "IntStorage": torch.int32,
+    "ShortStorage": torch.int16,
+    "CharStorage": torch.int8,
+    "ByteStorage": torch.uint8,
+    "BoolStorage": torch.bool,
 }
 _LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 _LEGACY_PROTOCOL = 1001
@@ -82,13 +91,19 @@ class _StorageType:
     dtype: torch.dtype
 
 
-def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=False, backward_hooks=None, metadata=None):
+def _rebuild_tensor_v2(
+    storage, storage_offset, size, stride, requires_grad=False, backward_hooks=None, metadata=None
+):
     if not isinstance(storage, torch.Tensor) or storage.ndim != 1:
         raise pickle.UnpicklingError("tensor rebuild without a decoded storage")
     size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
-    needed = storage_offset + sum((n - 1) * s for n, s in zip(size, stride, strict=True)) + 1 if all(size) else 0
+    needed = (
+        storage_offset + sum((n - 1) * s for n, s in zip(size, stride, strict=True)) + 1 if all(size) else 0
+    )
     if needed > storage.numel():
-        raise pickle.UnpicklingError(f"tensor of size {size} does not fit its storage ({storage.numel()} elements)")
+        raise pickle.UnpicklingError(
+            f"tensor of size {size} does not fit its storage ({storage.numel()} elements)"
+        )
     return torch.as_strided(storage, size, stride, int(storage_offset)).clone()
 
 
@@ -142,11 +157,14 @@ class _RestrictedUnpickler(pickle.Unpickler):
         if module.startswith("dnnlib.tflib"):
             raise UnsupportedNetworkError(
                 f"this is a TensorFlow StyleGAN/StyleGAN2 pickle (global {module}.{name}); "
-                "only PyTorch StyleGAN3 pickles are supported, StyleGAN2 is not yet supported")
+                "only PyTorch StyleGAN3 pickles are supported, StyleGAN2 is not yet supported"
+            )
         stand_in = self.allowed.get((module, name))
         if stand_in is None:
-            raise UnsafePickleError(f"refusing to load global '{module}.{name}' in {self.context}: it is not on "
-                                    "the StyleGAN3 allow-list, and loading it could run code from the file")
+            raise UnsafePickleError(
+                f"refusing to load global '{module}.{name}' in {self.context}: it is not on "
+                "the StyleGAN3 allow-list, and loading it could run code from the file"
+            )
         return stand_in
 
     def persistent_load(self, pid):
@@ -160,7 +178,12 @@ class _StorageUnpickler(_RestrictedUnpickler):
     context = "a nested storage stream"
 
     def persistent_load(self, pid):
-        if not (isinstance(pid, tuple) and len(pid) >= 5 and pid[0] == "storage" and isinstance(pid[1], _StorageType)):
+        if not (
+            isinstance(pid, tuple)
+            and len(pid) >= 5
+            and pid[0] == "storage"
+            and isinstance(pid[1], _StorageType)
+        ):
             raise UnsafePickleError(f"unexpected persistent id in storage stream: {pid!r:.80}")
         return pid  # ('storage', type, key, location, numel, ...)
 
@@ -203,6 +226,17 @@ def safe_load_pickle(f) -> object:
         return NetworkUnpickler(f).load()
     except (UnsafePickleError, UnsupportedNetworkError):
         raise
-    except (EOFError, pickle.UnpicklingError, struct.error, ValueError, TypeError, KeyError,
-            IndexError, AttributeError, RuntimeError) as exc:
-        raise pickle.UnpicklingError(f"corrupt or truncated network pickle: {type(exc).__name__}: {exc}") from exc
+    except (
+        EOFError,
+        pickle.UnpicklingError,
+        struct.error,
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        RuntimeError,
+    ) as exc:
+        raise pickle.UnpicklingError(
+            f"corrupt or truncated network pickle: {type(exc).__name__}: {exc}"
+        ) from exc

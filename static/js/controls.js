@@ -10,8 +10,10 @@ const GROUP_ORDER = ["data", "noise", "generator", "discriminator", "loss", "tra
 const LOG_STEPS = 1000;
 const MAX_SLIDER_SPAN = 600; // integer ranges wider than this get a number box
 
+// Three significant digits: finer than one step of the log slider, so a value sent and
+// echoed back lands on the same slider position (keyboard steps never get stuck).
 function niceNumber(x) {
-  return Number(x.toPrecision(2));
+  return Number(x.toPrecision(3));
 }
 
 function format(prop, value) {

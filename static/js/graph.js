@@ -14,8 +14,8 @@ const NODES = {
   fake: { x: 226, y: 44, size: 64, label: "Fake samples" },
   real: { x: 226, y: 196, size: 64, label: "Real samples" },
   discriminator: { x: 318, y: 108, size: 104, label: "Discriminator" },
-  pred_real: { x: 446, y: 196, size: 56, label: "Pred. real" },
-  pred_fake: { x: 446, y: 44, size: 56, label: "Pred. fake" },
+  pred_real: { x: 446, y: 160, size: 56, label: "Pred. real" },
+  pred_fake: { x: 446, y: 40, size: 56, label: "Pred. fake" },
   gradients: { x: 112, y: 196, size: 64, label: "G gradients" },
 };
 // [from, to, phases in which data flows along it, extra class]
@@ -51,12 +51,12 @@ function makeNode(svg, name) {
 
 function makeLosses(svg) {
   const g = el("g", { class: "g-node", id: "node-losses" }, svg);
-  el("rect", { class: "box", x: 315, y: 258, width: 190, height: 46 }, g);
+  el("rect", { class: "box", x: 318, y: 256, width: 190, height: 50 }, g);
   const bars = {};
-  [["d_loss", "D loss", 272, "#1f6fd1"], ["g_loss", "G loss", 292, "#9c27b0"]].forEach(([key, label, y, color]) => {
-    el("text", { x: 320, y }, g).textContent = label;
-    bars[key] = el("rect", { class: "g-bar", x: 370, y: y - 9, width: 0, height: 10, fill: color }, g);
-    bars[`${key}_text`] = el("text", { x: 470, y }, g);
+  [["d_loss", "D loss", 274, "#1f6fd1"], ["g_loss", "G loss", 296, "#9c27b0"]].forEach(([key, label, y, color]) => {
+    el("text", { x: 324, y }, g).textContent = label;
+    bars[key] = el("rect", { class: "g-bar", x: 368, y: y - 9, width: 0, height: 10, fill: color }, g);
+    bars[`${key}_text`] = el("text", { x: 468, y }, g);
   });
   return bars;
 }
@@ -80,10 +80,19 @@ function heat(ctx, size, grid) {
   }
 }
 
+// GAN Lab's slow-motion narration of the two halves of an epoch.
+const NARRATION = {
+  d: "Updating the discriminator: G makes fake samples, D classifies real and fake samples, "
+    + "the D loss is computed and its gradients update D's weights.",
+  g: "Updating the generator: G makes fake samples, D classifies them, the G loss is computed "
+    + "and its gradients flow back through D to update G's weights (arrows: ∇D at each fake).",
+};
+
 /** Build the graph into `root`; returns {draw(frame, run, ui)}. */
 export function createGraph(root) {
   const svg = el("svg", { viewBox: "0 0 512 312", role: "img", "aria-label": "model overview graph" });
-  root.append(svg);
+  const caption = Object.assign(document.createElement("p"), { className: "g-caption", id: "graph-caption" });
+  root.append(svg, caption);
   const edges = EDGES.map(([a, b, phases, extra]) => {
     const [x1, y1] = center(a, "out"), [x2, y2] = center(b, "in");
     const back = x2 < x1; // gradient paths run right to left, below the nodes
@@ -91,6 +100,11 @@ export function createGraph(root) {
       : `M${x1 + 3},${y1} C${(x1 + x2) / 2},${y1} ${(x1 + x2) / 2},${y2} ${x2 - 3},${y2}`;
     return { phases, path: el("path", { class: `g-edge ${extra || ""}`, d }, svg) };
   });
+  for (const [name, phases] of [["pred_real", "d"], ["pred_fake", "dg"]]) {
+    const n = NODES[name], x = n.x + n.size / 2, y = n.y + n.size + 19;
+    const d = name === "pred_real" ? `M${x},${y} L${x},254` : `M${n.x + n.size + 3},${n.y + 30} C511,${n.y + 30} 511,240 505,254`;
+    edges.push({ phases, path: el("path", { class: "g-edge", d }, svg) });
+  }
   const nodes = Object.fromEntries(Object.keys(NODES).map((name) => [name, makeNode(svg, name)]));
   const bars = makeLosses(svg);
 
@@ -135,6 +149,9 @@ export function createGraph(root) {
         path.classList.toggle("active-d", phase === "d" && phases.includes("d"));
         path.classList.toggle("active-g", phase === "g" && phases.includes("g"));
       }
+      caption.textContent = phase ? NARRATION[phase] : "Training: each epoch updates D k_D times, then G k_G times.";
+      caption.classList.toggle("active-d", phase === "d");
+      caption.classList.toggle("active-g", phase === "g");
       thumbs(frame, ui);
       losses(frame.header);
     },

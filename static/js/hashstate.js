@@ -51,12 +51,18 @@ export function formatHash(params, ui, hidden) {
   return "#" + entries.toString();
 }
 
+/** Other tabs' keys are namespaced with a dot (`sg3.seed`): keep them when rewriting the hash. */
+function withForeignKeys(hash) {
+  const foreign = [...new URLSearchParams(location.hash.replace(/^#/, ""))].filter(([key]) => key.includes("."));
+  return foreign.length ? `${hash}&${new URLSearchParams(foreign)}` : hash;
+}
+
 /** Keep the address bar in step with the store without adding history entries. */
 export function bindHash(store) {
   let last = "";
   store.subscribe((state, changed) => {
     if (!["params", "ui", "hidden"].some((k) => changed.has(k))) return;
-    const hash = formatHash(state.params, state.ui, state.hidden);
+    const hash = withForeignKeys(formatHash(state.params, state.ui, state.hidden));
     if (hash !== last) {
       last = hash;
       history.replaceState(null, "", hash);

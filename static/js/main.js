@@ -151,10 +151,12 @@ async function main() {
       frames.dirty = false;
       view.draw(f);
       const h = f.header;
-      setRun({ state: h.state, epoch: h.epoch, step: h.step, epochs_per_s: h.epochs_per_s, run_id: h.run_id, phase: h.phase });
+      // The play state comes only from hello/status messages: they are ordered with the
+      // commands, while a frame may have been built just before a pause.
+      setRun({ epoch: h.epoch, step: h.step, epochs_per_s: h.epochs_per_s, run_id: h.run_id, phase: h.phase });
       thumbsDirty = true;
     }
-    if (f && thumbsDirty && (now - lastThumbs > THUMB_INTERVAL_MS || f.header.state !== "playing")) {
+    if (f && thumbsDirty && (now - lastThumbs > THUMB_INTERVAL_MS || store.get("run").state !== "playing")) {
       thumbsDirty = false;
       lastThumbs = now;
       graph.draw(f, store.get("run"), store.get("ui"));

@@ -34,5 +34,6 @@ export function createTabs() {
   }
 
   buttons.forEach((b) => b.addEventListener("click", () => show(b.dataset.tab)));
+  if (/(^#|&)sg3\./.test(location.hash)) show("stylegan3"); // a shared StyleGAN3 link opens its tab
   return { show };
 }

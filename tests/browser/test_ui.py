@@ -179,12 +179,13 @@ def test_stylegan3_tab_imports_its_module(browser, server) -> None:
 
 
 def test_screenshot_for_readme(browser, server) -> None:
-    """The README's screenshot: ring8 with the manifold on, after a few seconds of training."""
-    context, page, errors = open_page(browser, server, "#dataset=ring8&layer_manifold=true")
+    """The README's screenshot: GAN Lab's ring preset with the manifold on, after some training."""
+    ring = "dataset=ring&noise_type=uniform&g_width=10&d_layers=3&d_width=9&d_steps=3"
+    context, page, errors = open_page(browser, server, f"#{ring}&layer_manifold=true")
     try:
-        page.wait_for_function("window.ganlab.frames.latest.header.dataset === 'ring8'", timeout=10_000)
+        page.wait_for_function("window.ganlab.frames.latest.header.dataset === 'ring'", timeout=10_000)
         page.click("#btn-play")
-        page.wait_for_function("window.ganlab.store.get('run').epoch > 1500", timeout=30_000)
+        page.wait_for_function("window.ganlab.store.get('run').epoch > 2500", timeout=30_000)
         page.click("#btn-play")
         page.wait_for_timeout(400)
         (REPO / "docs").mkdir(exist_ok=True)
@@ -192,3 +193,30 @@ def test_screenshot_for_readme(browser, server) -> None:
     finally:
         context.close()
     assert not errors, errors
+
+
+def test_diverged_banner_offers_reset(app_page) -> None:
+    page, _ = app_page
+    patch = '{"loss": "wasserstein_gp", "gp_weight": 0, "d_lr": 10, "g_lr": 10, "g_output": "linear"}'
+    page.evaluate(f"window.ganlab.send({{type: 'set', params: {patch}}})")
+    page.wait_for_function("window.ganlab.store.get('params').loss === 'wasserstein_gp'", timeout=5_000)
+    page.click("#btn-play")
+    page.wait_for_selector("#banner:not([hidden]) >> text=diverged", timeout=10_000)
+    page.wait_for_timeout(200)  # frames still in flight must not re-enable Play
+    assert page.is_disabled("#btn-play")
+    page.click("#btn-banner_reset")
+    page.wait_for_function("window.ganlab.store.get('run').state === 'paused'", timeout=5_000)
+    assert page.is_hidden("#banner") and page.is_enabled("#btn-play")
+
+
+def test_csv_upload_becomes_real_data(app_page, tmp_path) -> None:
+    page, _ = app_page
+    rows = "\n".join(f"{10 + 0.01 * i},{-5 + 0.02 * (i % 7)}" for i in range(200))
+    (tmp_path / "points.csv").write_text("x,y\n" + rows + "\n")
+    page.set_input_files("#csv-file", str(tmp_path / "points.csv"))
+    page.wait_for_function("window.ganlab.frames.latest.header.dataset === 'csv'", timeout=10_000)
+    view_box = page.evaluate("window.ganlab.frames.latest.header.view_box")
+    assert view_box[0] < 10 < 12 < view_box[1] and view_box[2] < -5 < view_box[3]
+    (tmp_path / "bad.csv").write_text("x,y\n1,2\nthree,4\n")
+    page.set_input_files("#csv-file", str(tmp_path / "bad.csv"))
+    page.wait_for_selector("#banner:not([hidden]) >> text=line 3", timeout=5_000)

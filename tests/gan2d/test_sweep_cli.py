@@ -1,7 +1,6 @@
 """`ganlab sweep` end to end: a real subprocess on real files, the 2-worker pool, the study presets.
 
-The subprocess runs `python -m ganlab.commands.sweep`, the same parser and `run` that
-`ganlab sweep` registers, so this test does not depend on the other sub-commands.
+The subprocess runs `python -m ganlab sweep`, exactly what the console script runs.
 """
 
 from __future__ import annotations
@@ -13,25 +12,47 @@ import sys
 
 import pytest
 
-from ganlab.commands.sweep import STUDY_NAMES, add_arguments, build_spec
+from ganlab.commands.sweep import STUDY_NAMES, add_arguments, build_spec, main
 from ganlab.gan2d.sweep import SweepSpec, expand, run_sweep
 from ganlab.gan2d.sweep_presets import STUDIES
 
 
 def sweep_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ganlab.commands.sweep", *args], capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "ganlab", "sweep", *args], capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_cli_runs_a_sweep_then_resumes_without_recomputing(tmp_path):
-    args = ["--dataset", "ring8", "--grid", "d_lr=0.05,0.1", "--seeds", "2", "--epochs", "30",
-            "--every", "10", "--workers", "1", "--out", str(tmp_path)]
+    args = [
+        "--dataset",
+        "ring8",
+        "--grid",
+        "d_lr=0.05,0.1",
+        "--seeds",
+        "2",
+        "--epochs",
+        "30",
+        "--every",
+        "10",
+        "--workers",
+        "1",
+        "--out",
+        str(tmp_path),
+    ]
     first = sweep_cli(*args)
     assert first.returncode == 0, first.stderr
     assert "ran 4, reused 0" in first.stdout and "Winner on ring8" in first.stdout
     assert "4/4" in first.stderr  # the progress bar
-    for name in ("runs.csv", "history.csv", "summary.md", "curves.png", "scatter.png", "modes.png",
-                 "report.html"):
+    for name in (
+        "runs.csv",
+        "history.csv",
+        "summary.md",
+        "curves.png",
+        "scatter.png",
+        "modes.png",
+        "report.html",
+    ):
         assert (tmp_path / name).stat().st_size > 0
     with (tmp_path / "runs.csv").open() as fh:
         assert len(list(csv.DictReader(fh))) == 4
@@ -39,11 +60,24 @@ def test_cli_runs_a_sweep_then_resumes_without_recomputing(tmp_path):
     assert second.returncode == 0 and "ran 0, reused 4" in second.stdout
 
 
-def test_cli_bad_value_exits_nonzero_before_running(tmp_path):
-    result = sweep_cli("--dataset", "ring8", "--grid", "d_lr=0.1,99", "--seeds", "1", "--epochs", "10",
-                       "--out", str(tmp_path / "out"))
-    assert result.returncode == 2
-    assert "d_lr" in result.stderr and "99" in result.stderr and "1e-06–10.0" in result.stderr
+def test_cli_bad_value_exits_nonzero_before_running(tmp_path, capsys):
+    code = main(
+        [
+            "--dataset",
+            "ring8",
+            "--grid",
+            "d_lr=0.1,99",
+            "--seeds",
+            "1",
+            "--epochs",
+            "10",
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "d_lr" in err and "99" in err and "1e-06–10.0" in err
     assert not (tmp_path / "out").exists()
 
 
@@ -73,8 +107,20 @@ def test_every_study_preset_expands_on_ring8_and_grid25(name):
 
 
 def test_flags_override_a_preset():
-    spec = build_spec(parse("--preset", "d_steps", "--dataset", "grid25", "--seeds", "1", "--epochs", "50",
-                            "--grid", "loss=non_saturating,least_squares"))
+    spec = build_spec(
+        parse(
+            "--preset",
+            "d_steps",
+            "--dataset",
+            "grid25",
+            "--seeds",
+            "1",
+            "--epochs",
+            "50",
+            "--grid",
+            "loss=non_saturating,least_squares",
+        )
+    )
     assert "dataset" not in spec.grid and spec.dataset == "grid25"
     assert spec.grid["loss"] == ["non_saturating", "least_squares"]
     assert (spec.seeds, spec.epochs) == (1, 50)

@@ -250,3 +250,23 @@ async def test_session_cap_and_grace_period() -> None:
         await third.close()
     finally:
         small.stop()
+
+
+DIVERGING = {"loss": "wasserstein_gp", "gp_weight": 0, "d_lr": 10, "g_lr": 10, "g_output": "linear"}
+
+
+async def test_divergence_stops_training_until_reset(server: LiveServer) -> None:
+    client, _ = await open_session(server)
+    await client.send({"type": "set", "params": DIVERGING})
+    await client.expect("params")
+    await client.send({"type": "play"})
+    diverged = await client.expect("status", state="diverged")
+    assert "diverged" in diverged["message"] and "d_lr=10" in diverged["message"]
+    header = await client.frame(state="diverged")
+    assert header["losses"]["d_loss"] is None or header["losses"]["g_loss"] is None
+    await client.send({"type": "play"})
+    assert "reset" in (await client.expect("error"))["message"]
+    await client.send({"type": "reset"})
+    reset = await client.expect("status")
+    assert reset["state"] == "paused" and reset["epoch"] == 0 and reset["message"] is None
+    await client.close()

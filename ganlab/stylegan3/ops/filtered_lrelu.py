@@ -26,7 +26,9 @@ from ganlab.stylegan3.ops.upfirdn2d import parse_padding, upfirdn2d
 CHUNK_ELEMENTS = 4 * 1024 * 1024
 
 
-def filtered_lrelu_ref(x, fu=None, fd=None, b=None, up=1, down=1, padding=0, gain=2**0.5, slope=0.2, clamp=None):
+def filtered_lrelu_ref(
+    x, fu=None, fd=None, b=None, up=1, down=1, padding=0, gain=2**0.5, slope=0.2, clamp=None
+):
     """Reference path: the official fallback's order of operations, op for op."""
     assert x.ndim == 4
     x = bias_act(x, b)
@@ -70,7 +72,9 @@ def _fast_chunk(x, fu, fd, up, down, padding, gain, slope, clamp):
     return y.reshape(n, c, y.shape[1], y.shape[2])
 
 
-def filtered_lrelu_fast(x, fu=None, fd=None, b=None, up=1, down=1, padding=0, gain=2**0.5, slope=0.2, clamp=None):
+def filtered_lrelu_fast(
+    x, fu=None, fd=None, b=None, up=1, down=1, padding=0, gain=2**0.5, slope=0.2, clamp=None
+):
     """Fast path, same result as filtered_lrelu_ref up to float rounding."""
     assert x.ndim == 4
     assert fu is None or fu.ndim == 1, "the fast path needs a separable (1-D) up filter"
@@ -84,8 +88,9 @@ def filtered_lrelu_fast(x, fu=None, fd=None, b=None, up=1, down=1, padding=0, ga
     return parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
 
 
-def filtered_lrelu(x, fu=None, fd=None, b=None, up=1, down=1, padding=0, gain=2**0.5, slope=0.2, clamp=None,
-                   impl="fast"):
+def filtered_lrelu(
+    x, fu=None, fd=None, b=None, up=1, down=1, padding=0, gain=2**0.5, slope=0.2, clamp=None, impl="fast"
+):
     """Dispatch to the fast or reference path; `impl` is "fast" or "ref"."""
     op = filtered_lrelu_fast if impl == "fast" else filtered_lrelu_ref
     return op(x, fu=fu, fd=fd, b=b, up=up, down=down, padding=padding, gain=gain, slope=slope, clamp=clamp)

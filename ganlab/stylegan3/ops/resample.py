@@ -18,14 +18,15 @@ import functools
 import numpy as np
 import torch
 
-# Output samples per tile: small enough that each tile's input span stays short (few wasted
-# multiplies), large enough that the per-call overhead stays negligible.
-TILE_OUT = 64
+# Input samples one tile of outputs should roughly cover: short spans waste few multiplies on
+# taps outside the band, long ones give bigger, more efficient matrix products.
+TILE_SPAN = 32
 SVD_REL_TOL = 1e-8
 
 
-def upfirdn1d_matrix(taps: tuple[float, ...], up: int, down: int, pad0: int, pad1: int, gain: float,
-                     length: int) -> np.ndarray:
+def upfirdn1d_matrix(
+    taps: tuple[float, ...], up: int, down: int, pad0: int, pad1: int, gain: float, length: int
+) -> np.ndarray:
     """The [L_out, L_in] matrix of zero-insert, pad/crop, true convolution with taps, keep every down-th."""
     f = np.asarray(taps, dtype=np.float64) * gain
     eye = np.eye(length)
@@ -38,41 +39,73 @@ def upfirdn1d_matrix(taps: tuple[float, ...], up: int, down: int, pad0: int, pad
 
 
 class BandedPass:
-    """Apply a banded 1-D matrix along the W axis (x @ M.T) or the H axis (M @ x), tile by tile."""
+    """A 1-D upfirdn along W (last axis) or H (axis 1) as one batched matrix product.
 
-    def __init__(self, matrix: np.ndarray, dtype: torch.dtype, device: torch.device):
-        self.out_len, self.in_len = matrix.shape
-        self.tiles = []
-        for j0 in range(0, self.out_len, TILE_OUT):
-            block = matrix[j0 : j0 + TILE_OUT]
-            cols = np.flatnonzero(np.abs(block).sum(axis=0))
-            i0, i1 = (int(cols[0]), int(cols[-1]) + 1) if cols.size else (0, 1)
-            tile = torch.as_tensor(block[:, i0:i1], dtype=torch.float32).to(device=device, dtype=dtype)
-            self.tiles.append((i0, i1, tile))  # tile [rows, span]
+    The op is shift-invariant, so every block of `tile` consecutive outputs is the same small
+    matrix A [tile, span] applied to an input window that advances by a fixed step. We cut the
+    (zero-padded) input into those overlapping windows with `unfold` and run a single matmul:
+    no zero multiplications from up-sampling, only kept samples computed when down-sampling.
+    """
+
+    def __init__(self, taps, up, down, pad0, length, out_len, tile, dtype, device):
+        f = np.asarray(taps, dtype=np.float64)
+        t = f.size
+        lo0 = -(pad0 // up)  # first input of tile 0: ceil(-pad0 / up)
+        r0 = -pad0 - up * lo0  # phase offset, in (-up, 0]
+        self.span = (down * (tile - 1) + t - 1 + r0) // up + 1
+        self.step = down * tile // up
+        jj, ii = np.meshgrid(np.arange(tile), np.arange(self.span), indexing="ij")
+        idx = down * jj + t - 1 + r0 - up * ii  # which tap links output jj to window input ii
+        a = np.where((idx >= 0) & (idx < t), f[np.clip(idx, 0, t - 1)], 0.0)
+        self.matrix = torch.as_tensor(a, dtype=torch.float32).to(device=device, dtype=dtype)  # [tile, span]
+        self.out_len, self.tile = out_len, tile
+        self.blocks = -(-out_len // tile)
+        self.pad_lo = max(0, -lo0)
+        self.start = lo0 + self.pad_lo
+        self.pad_hi = max(0, self.start + (self.blocks - 1) * self.step + self.span - (length + self.pad_lo))
 
     def along_w(self, x: torch.Tensor) -> torch.Tensor:
-        """x [..., L_in] -> [..., L_out]."""
-        return torch.cat([x[..., i0:i1] @ t.t() for i0, i1, t in self.tiles], dim=-1)
+        """x [B, H, L_in] -> [B, H, L_out]."""
+        x = torch.nn.functional.pad(x, [self.pad_lo, self.pad_hi])[..., self.start :]
+        win = x.unfold(-1, self.span, self.step)[..., : self.blocks, :]  # [B, H, blocks, span]
+        y = win @ self.matrix.t()  # [B, H, blocks, tile]
+        return y.flatten(-2)[..., : self.out_len]
 
     def along_h(self, x: torch.Tensor) -> torch.Tensor:
         """x [B, L_in, W] -> [B, L_out, W]."""
-        return torch.cat([torch.matmul(t, x[:, i0:i1]) for i0, i1, t in self.tiles], dim=1)
+        x = torch.nn.functional.pad(x, [0, 0, self.pad_lo, self.pad_hi])[:, self.start :]
+        win = x.unfold(1, self.span, self.step)[:, : self.blocks].transpose(2, 3)  # [B, blocks, span, W]
+        y = torch.matmul(self.matrix, win)  # [B, blocks, tile, W]
+        return y.flatten(1, 2)[:, : self.out_len]
 
 
 @functools.lru_cache(maxsize=256)
 def _cached_pass(taps, up, down, pad0, pad1, gain, length, dtype, device) -> BandedPass:
-    return BandedPass(upfirdn1d_matrix(taps, up, down, pad0, pad1, gain, length), dtype, device)
+    out_len = (length * up + pad0 + pad1 - len(taps)) // down + 1
+    tile = up * max(1, TILE_SPAN // (down * up))  # a multiple of up, so every tile sees the same phases
+    return BandedPass(np.asarray(taps) * gain, up, down, pad0, length, out_len, tile, dtype, device)
 
 
-def banded_pass(f: torch.Tensor | None, up: int, down: int, pad0: int, pad1: int, gain: float, length: int,
-                dtype: torch.dtype, device: torch.device) -> BandedPass:
+def banded_pass(
+    f: torch.Tensor | None,
+    up: int,
+    down: int,
+    pad0: int,
+    pad1: int,
+    gain: float,
+    length: int,
+    dtype: torch.dtype,
+    device: torch.device,
+) -> BandedPass:
     """Cached BandedPass for a 1-D filter (None = identity) and a fixed input length."""
     taps = (1.0,) if f is None else tuple(float(v) for v in f.detach().cpu().double().tolist())
     return _cached_pass(taps, up, down, pad0, pad1, float(gain), length, dtype, torch.device(device))
 
 
 @functools.lru_cache(maxsize=64)
-def _separable_terms(taps2d: tuple[tuple[float, ...], ...]) -> list[tuple[tuple[float, ...], tuple[float, ...]]]:
+def _separable_terms(
+    taps2d: tuple[tuple[float, ...], ...],
+) -> list[tuple[tuple[float, ...], tuple[float, ...]]]:
     f = np.asarray(taps2d, dtype=np.float64)
     u, s, vt = np.linalg.svd(f)
     keep = int(np.sum(s > s[0] * SVD_REL_TOL))
@@ -83,5 +116,7 @@ def _separable_terms(taps2d: tuple[tuple[float, ...], ...]) -> list[tuple[tuple[
 def separable_terms(f2d: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """Split a 2-D filter into (column filter, row filter) pairs whose outer products sum to it."""
     taps = tuple(tuple(row) for row in f2d.detach().cpu().double().tolist())
-    return [(torch.tensor(c, dtype=torch.float64), torch.tensor(r, dtype=torch.float64))
-            for c, r in _separable_terms(taps)]
+    return [
+        (torch.tensor(c, dtype=torch.float64), torch.tensor(r, dtype=torch.float64))
+        for c, r in _separable_terms(taps)
+    ]

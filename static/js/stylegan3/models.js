@@ -1,0 +1,112 @@
+/**
+ * The model picker: every network the server lists (the untrained demo first, labelled as
+ * such), load progress, a short guide to NVIDIA's official pickles, and upload.
+ */
+
+import { button, el, section } from "./widgets.js";
+
+const NGC = "https://api.ngc.nvidia.com/v2/models/nvidia/research/stylegan3/versions/1/files/";
+const SUGGESTED = ["stylegan3-t-ffhqu-256x256.pkl", "stylegan3-r-ffhqu-256x256.pkl", "stylegan3-t-afhqv2-512x512.pkl",
+  "stylegan3-r-ffhq-1024x1024.pkl"];
+
+function label(model) {
+  const bits = [model.resolution ? `${model.resolution}px` : null, model.config, model.conditional ? "conditional" : null];
+  const size = model.size_bytes ? `${(model.size_bytes / 2 ** 20).toFixed(0)} MB` : null;
+  const facts = [...bits, size].filter(Boolean).join(", ");
+  return `${model.loaded ? "● " : ""}${model.name}${facts && !model.untrained ? ` (${facts})` : ""}`;
+}
+
+function guide() {
+  const list = el("ul");
+  for (const name of SUGGESTED) list.append(el("li", {}, el("code", { textContent: name })));
+  return el("details", { className: "sg3-guide" },
+    el("summary", { textContent: "Getting real StyleGAN3 models" }),
+    el("p", { textContent: "The demo has random weights: its images are abstract patterns, but translation and " +
+      "rotation equivariance already show. For faces, animals or art, download one of NVIDIA's official " +
+      "network pickles (NVIDIA Source Code License: non-commercial use) from" }),
+    el("p", {}, el("code", { textContent: NGC + "<name>" })),
+    el("p", { textContent: "for example (256px models render fastest on a CPU):" }), list,
+    el("p", {}, "Put the file in the server's models folder, ", el("code", { textContent: "GANLAB_MODELS_DIR" }),
+      " (default ", el("code", { textContent: "./models" }), "), and press ↻, or upload it here. Files are read " +
+      "without running any code from them; .safetensors files from ", el("code", { textContent: "ganlab stylegan3 convert" }),
+      " load fastest."));
+}
+
+async function uploadFile(file) {
+  const response = await fetch(`api/stylegan3/models?filename=${encodeURIComponent(file.name)}`, {
+    method: "POST", headers: { "Content-Type": "application/octet-stream" }, body: file,
+  });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(body.detail?.[0]?.msg || `upload failed (${response.status})`);
+  return body;
+}
+
+/** `onPick(id)` when the user chooses a model; `notify(text, kind)` for messages. */
+export function createModelPanel({ onPick, notify }) {
+  const select = el("select", { className: "sg3-model" });
+  select.dataset.param = "model";
+  select.addEventListener("change", () => onPick(select.value));
+  const refresh = button("↻", () => reload(), { title: "Look for new files in the models folder" });
+  const progress = el("progress", { className: "sg3-progress", max: 1, hidden: true });
+  const status = el("span", { className: "sg3-status" });
+  status.dataset.role = "sg3-model-status";
+  const file = el("input", { type: "file", accept: ".pkl,.safetensors", hidden: true });
+  const uploadButton = button("Upload…", () => file.click(), { title: "Add a .pkl or .safetensors network" });
+  file.addEventListener("change", async () => {
+    if (!file.files.length) return;
+    const chosen = file.files[0];
+    status.textContent = `Uploading ${chosen.name}…`;
+    uploadButton.disabled = true;
+    try {
+      const model = await uploadFile(chosen);
+      await reload();
+      onPick(model.id);
+    } catch (error) {
+      notify(`Upload refused: ${error.message}`);
+      status.textContent = "";
+    } finally {
+      uploadButton.disabled = false;
+      file.value = "";
+    }
+  });
+  const warning = el("p", { className: "sg3-untrained", hidden: true,
+    textContent: "Untrained demo network (random weights): expect abstract patterns, not faces." });
+  const root = section("Model", el("div", { className: "sg3-model-row" }, select, refresh, uploadButton, file),
+    el("div", { className: "sg3-model-row" }, progress, status), warning, guide());
+  let models = [];
+  let current = null;
+
+  function fill() {
+    select.replaceChildren(...models.map((m) => new Option(label(m), m.id)));
+    if (current && !models.some((m) => m.id === current)) select.append(new Option(`${current} (not found)`, current));
+    if (current) select.value = current;
+    warning.hidden = !models.find((m) => m.id === current)?.untrained;
+  }
+
+  async function reload() {
+    const response = await fetch("api/stylegan3/models");
+    if (response.ok) { models = await response.json(); fill(); }
+  }
+
+  return {
+    root,
+    setModels(list) { models = list; fill(); },
+    setCurrent(id) { current = id; fill(); },
+    reload,
+    /** {phase, elapsed_s, estimate_s} from the server while a model loads. */
+    progress(update) {
+      const name = models.find((m) => m.id === update.model)?.name || update.model;
+      if (update.phase === "ready") {
+        progress.hidden = true;
+        status.textContent = `${name} ready (${update.elapsed_s.toFixed(1)} s)`;
+        const entry = models.find((m) => m.id === update.model);
+        if (entry && !entry.loaded) { entry.loaded = true; fill(); }
+        return;
+      }
+      progress.hidden = false;
+      progress.value = Math.min(0.95, update.elapsed_s / Math.max(update.estimate_s, 0.1));
+      status.textContent = `Loading ${name}… ${update.elapsed_s.toFixed(1)} s`;
+    },
+    failed(message) { progress.hidden = true; status.textContent = message; },
+  };
+}

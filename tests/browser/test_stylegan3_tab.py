@@ -1,0 +1,148 @@
+"""The StyleGAN3 tab in real Chromium against a real server (tiny 64x64 demo, CPU).
+
+One page is shared by the tests in order: open the tab, change psi, translate, view a
+layer, download, follow a shared link. Every test fails on console errors.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import LiveServer, start_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+READ_PIXELS = """() => {
+  const c = document.querySelector('canvas[data-role=sg3-image]');
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  return {w: c.width, h: c.height, data: Array.from(d)};
+}"""
+
+
+@pytest.fixture(scope="module")
+def sg3_server(tmp_path_factory) -> Iterator[LiveServer]:
+    env = {"GANLAB_SG3_DEMO": "tiny", "GANLAB_DEVICE": "cpu",
+           "GANLAB_MODELS_DIR": str(tmp_path_factory.mktemp("models"))}
+    live = start_server(env)
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="module")
+def page(sg3_server: LiveServer):
+    if CHROMIUM is None:
+        pytest.skip("no chromium on PATH")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.problems = []
+        page.on("pageerror", lambda e: page.problems.append(f"pageerror: {e}"))
+        page.on("console", lambda m: m.type == "error" and page.problems.append(f"console: {m.text}"))
+        page.goto(sg3_server.url + "/")
+        page.click("#tab-btn-stylegan3")
+        page.wait_for_selector("canvas[data-role=sg3-image][data-frames]", timeout=30_000)
+        yield page
+        browser.close()
+
+
+@pytest.fixture(autouse=True)
+def no_console_errors(request):
+    yield
+    if "page" in request.fixturenames:
+        problems = request.getfixturevalue("page").problems
+        assert not problems, problems
+
+
+def settle(page) -> None:
+    page.evaluate("() => window.ganlabStyleGAN3.settled()")
+
+
+def pixels(page) -> np.ndarray:
+    got = page.evaluate(READ_PIXELS)
+    return np.array(got["data"], dtype=np.float32).reshape(got["h"], got["w"], 4)[..., :3]
+
+
+def set_box(page, name: str, value) -> None:
+    """Type into a slider's number box (fires `change`, as a user would), then wait for the image."""
+    page.fill(f"input[name={name}_box]", str(value))
+    page.dispatch_event(f"input[name={name}_box]", "change")
+    settle(page)
+
+
+def test_demo_image_appears(page) -> None:
+    settle(page)
+    assert "untrained" in page.inner_text(".sg3-panel").lower()
+    assert page.input_value("#tab-stylegan3 select[data-param=model]") == "demo"
+    image = pixels(page)
+    assert image.shape == (64, 64, 3) and image.std() > 5  # not blank
+    assert page.inner_text("[data-role=sg3-device]").startswith("CPU")
+    assert "per image" in page.inner_text("[data-role=sg3-timing]")
+
+
+def test_psi_changes_the_image(page) -> None:
+    before = pixels(page)
+    set_box(page, "truncation_psi", 0.2)
+    after = pixels(page)
+    assert np.abs(after - before).mean() > 3
+    page.wait_for_function("() => location.hash.includes('sg3.truncation_psi=0.2')", timeout=5_000)
+
+
+def test_translate_shifts_content_right(page) -> None:
+    set_box(page, "truncation_psi", 1)
+    base = pixels(page).mean(axis=2)
+    set_box(page, "translate_x", 0.125)  # 8 pixels at 64x64
+    moved = pixels(page).mean(axis=2)
+    errors = {s: np.abs(moved[:, 12 + s : 52 + s] - base[:, 12:52]).mean() for s in range(-10, 11)}
+    assert min(errors, key=errors.get) in (7, 8, 9), errors
+    set_box(page, "translate_x", 0)
+
+
+def test_layer_view_shows_the_layer(page) -> None:
+    option = page.eval_on_selector("#tab-stylegan3 select[data-param=layer]", "s => s.options[4].value")
+    page.select_option("#tab-stylegan3 select[data-param=layer]", option)
+    settle(page)
+    size = int(option.split("_")[1])
+    image = pixels(page)
+    assert image.shape[:2] == (size, size) and image.std() > 1
+    assert "channels" in page.inner_text(".sg3-caption")
+    page.click("text=Show image")
+    settle(page)
+    assert pixels(page).shape[:2] == (64, 64)
+
+
+def test_download_png_with_settings_in_name(page, tmp_path: Path) -> None:
+    with page.expect_download(timeout=20_000) as info:
+        page.click("[data-role=sg3-download]")
+    download = info.value
+    assert download.suggested_filename.startswith("sg3_demo_seed0_psi") and download.suggested_filename.endswith(".png")
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_shared_link_reproduces_the_image(page, sg3_server: LiveServer) -> None:
+    set_box(page, "truncation_psi", 0.5)
+    page.fill("#tab-stylegan3 [data-param=seed]", "5")
+    page.dispatch_event("#tab-stylegan3 [data-param=seed]", "change")
+    settle(page)
+    page.wait_for_function("() => location.hash.includes('sg3.seed=5')")
+    link, original = page.evaluate("location.href"), pixels(page)
+    other = page.context.new_page()
+    other.on("pageerror", lambda e: page.problems.append(f"pageerror: {e}"))
+    other.goto(link)
+    other.click("#tab-btn-stylegan3")
+    other.wait_for_selector("canvas[data-role=sg3-image][data-frames]", timeout=30_000)
+    settle(other)
+    assert other.input_value("#tab-stylegan3 [data-param=seed]") == "5"
+    assert np.abs(pixels(other) - original).mean() < 1
+    other.close()
