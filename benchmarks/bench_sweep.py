@@ -41,11 +41,14 @@ def main() -> int:
     torch.set_num_threads(1)
     print(f"{args.runs} runs x {args.epochs} epochs (gan_lab preset, ring8); {os.cpu_count()} cores; "
           f"python {sys.version.split()[0]}, torch {torch.__version__}")
+    # Other processes on the machine take cores from the pool: show the load so a low ratio
+    # can be told apart from a slow pool.
+    print(f"load average before: {os.getloadavg()[0]:.2f}")
     serial = measure(args.runs, args.epochs, 1)
     print(f"1 worker : {serial:7.1f} runs/min")
     parallel = measure(args.runs, args.epochs, args.workers)
     print(f"{args.workers} workers: {parallel:7.1f} runs/min")
-    print(f"speed-up : {parallel / serial:.2f}x")
+    print(f"speed-up : {parallel / serial:.2f}x   (load average after: {os.getloadavg()[0]:.2f})")
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,7 +29,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def limit_math_threads() -> None:
+    """One BLAS/OpenMP thread per session thread. With more, spinning workers starve each other
+    on a small machine (shared/TOOLCHAIN.md measured a 5-50x collapse). Must run before numpy
+    or torch is imported, so it lives here rather than in the app."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+
+
 def run(args: argparse.Namespace) -> int:
+    limit_math_threads()
     import uvicorn
 
     from ganlab.config import get_settings

@@ -6,7 +6,8 @@
   (dark) and fake (orange) dots, GAN Lab's colours in spirit.
 - modes.png: mean modes captured per setting with a std error bar and one dot per seed.
 
-Figures use a low dpi and nearest-neighbour heatmaps, so each PNG stays well under 200 KB.
+Figures use a low dpi, nearest-neighbour heatmaps and a 256-colour palette, so each PNG stays
+well under 200 KB.
 """
 
 from __future__ import annotations
@@ -31,6 +32,19 @@ def _pyplot():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def _save(plt, fig, path: Path) -> None:
+    """Write a small PNG: plots use few colours, so a 256-colour palette loses nothing visible
+    and makes the file 2-4x smaller than matplotlib's RGBA output."""
+    from PIL import Image
+
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(colors=256)
+    small.save(path, optimize=True)
 
 
 def _groups(results: list[dict[str, Any]], keys: list[str]) -> dict[tuple, list[dict[str, Any]]]:
@@ -80,9 +94,7 @@ def plot_curves(path: Path, results: list[dict[str, Any]], keys: list[str]) -> P
                 ax.set_title(dataset)
         axes[-1][col].set_xlabel("epoch")
         axes[0][col].legend(fontsize=7, loc="best")
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    _save(plt, fig, path)
     return path
 
 
@@ -117,9 +129,7 @@ def plot_scatter(path: Path, results: list[dict[str, Any]], keys: list[str]) -> 
             note = f"seed {r['seed']}" + (f" · diverged @{r['diverged_at']}" if diverged else "")
             ax.set_title(note, fontsize=7)
         axes[i][0].set_ylabel(setting_label(runs[0]["setting"]).replace(", ", "\n"), fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    _save(plt, fig, path)
     return path
 
 
@@ -141,9 +151,7 @@ def plot_modes(path: Path, results: list[dict[str, Any]], keys: list[str]) -> Pa
     ax.axhline(modes, color="#999999", lw=1, ls="--")
     ax.set_ylabel(f"modes captured (of {modes})")
     ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    _save(plt, fig, path)
     return path
 
 

@@ -7,7 +7,6 @@ at import, so `ganlab --help` and test collection stay fast.
 from __future__ import annotations
 
 import importlib
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,16 +19,8 @@ from ganlab.server import routes_gan2d
 from ganlab.server.sessions import SessionRegistry
 
 
-def _limit_math_threads() -> None:
-    """One BLAS/OpenMP thread per session thread: with more, spinning workers starve each other
-    on a small machine (shared/TOOLCHAIN.md measured a 5-50x collapse)."""
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, "1")
-
-
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    _limit_math_threads()
     from ganlab.gan2d.params import param_schema
 
     app.state.gan2d_schema = param_schema()

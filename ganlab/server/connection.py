@@ -39,7 +39,6 @@ class Connection:
         self.texts: collections.deque[dict] = collections.deque()
         self.frame: bytes | None = None  # only the newest frame waits; older ones are dropped
         self.wake = asyncio.Event()
-        self.frames_dropped = 0
 
     # ---- outgoing -------------------------------------------------------------------------
 
@@ -51,8 +50,7 @@ class Connection:
         if session is not self.session:
             return  # late output of a session this socket has left
         if kind == "frame":
-            self.frames_dropped += self.frame is not None
-            self.frame = payload
+            self.frame = payload  # replaces a frame the client has not taken yet
             self.wake.set()
         else:
             self.send_text(payload)
@@ -86,15 +84,9 @@ class Connection:
         finally:
             if self.session is not None:
                 await self.session.detach(self)
-            await self._flush_and_stop(sender)
-
-    async def _flush_and_stop(self, sender: asyncio.Task) -> None:
-        with contextlib.suppress(Exception):
-            while (self.texts or self.frame is not None) and not sender.done():
-                await asyncio.sleep(0.01)
-        sender.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await sender
+            sender.cancel()  # the peer is gone or was told to go: nothing left worth sending
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await sender
 
     async def _open(self, session_id: str | None) -> bool:
         session = self.registry.get(session_id)
@@ -112,6 +104,7 @@ class Connection:
         return True
 
     async def _flush_and_stop_then_close(self, code: int, reason: str) -> None:
+        """Close with `code` once queued texts (the reason, in words) are out, or after 1 s."""
         for _ in range(100):
             if not self.texts:
                 break

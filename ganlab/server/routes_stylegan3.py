@@ -13,6 +13,7 @@ so every client reads the offending field the same way.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from typing import Annotated
@@ -75,7 +76,7 @@ async def upload_model(
         folder = prepare_folder(service.registry)
         part = folder / f".{uuid.uuid4().hex}.part"
         await receive_to_file(request.stream(), part, limit)
-        model = await service.in_render_thread(adopt_upload, service.registry, part, name)
+        model = await service.in_load_thread(adopt_upload, service.registry, part, name)
     except FieldError as error:
         raise field_http_error(error, "query" if error.field == "filename" else "body") from None
     entry = next(m for m in service.registry.list_models() if m["id"] == model.id)
@@ -197,4 +198,5 @@ async def stylegan3_socket(websocket: WebSocket) -> None:
         await websocket.close(code=CLOSE_POLICY, reason="origin not allowed")
         return
     await websocket.accept()
-    await RenderSocket(websocket, get_service(websocket.app)).serve()
+    service = await asyncio.to_thread(get_service, websocket.app)  # the first call imports torch
+    await RenderSocket(websocket, service).serve()

@@ -53,6 +53,9 @@ class StyleGAN3Config(BaseSettings):
     jpeg_quality: int = Field(85, ge=30, le=100, description="Quality of the live JPEG frames.")
     max_grid: int = Field(4, ge=1, le=8, description="Largest seed grid side.")
     max_frames: int = Field(60, ge=2, le=240, description="Most frames in one interpolation job.")
+    render_threads: int | None = Field(
+        None, ge=1, le=256, description="torch threads of the render thread; default all cores but one."
+    )
 
 
 @dataclass

@@ -120,8 +120,8 @@ def encode_jpeg(image: np.ndarray, quality: int = 85) -> bytes:
     return encode_image(image, "jpeg", quality)
 
 
-def device_info(device) -> dict:
-    """What the device badge shows: CUDA or CPU, its name, threads and precision."""
+def device_info(device, threads: int) -> dict:
+    """What the device badge shows: CUDA or CPU, its name, render threads and precision."""
     if device.type == "cuda":
         name = torch.cuda.get_device_name(device)
         return {
@@ -132,11 +132,5 @@ def device_info(device) -> dict:
             "threads": None,
         }
     name = platform.processor() or platform.machine()
-    threads = torch.get_num_threads()
-    return {
-        "type": "cpu",
-        "name": name,
-        "label": f"CPU · {threads} thread{'s' * (threads > 1)}",
-        "precision": "fp32",
-        "threads": threads,
-    }
+    label = f"CPU · {threads} thread{'s' * (threads > 1)}"
+    return {"type": "cpu", "name": name, "label": label, "precision": "fp32", "threads": threads}

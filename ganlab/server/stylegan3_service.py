@@ -10,6 +10,7 @@ renders of a model that is already in memory.
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -34,13 +35,27 @@ class StyleGAN3Service:
         self.config = config or StyleGAN3Config()
         self.device = pick_device(device_name)
         self.registry = ModelRegistry(models_dir, self.device, self.config)
-        self._render_pool = ThreadPoolExecutor(1, thread_name_prefix="sg3-render")
+        # One core stays free for the event loop and the GAN Lab sessions; torch's thread count
+        # is per calling thread, so this does not change the sessions' single-thread setting.
+        self.render_threads = self.config.render_threads or max(1, (os.cpu_count() or 1) - 1)
+        self._render_pool = ThreadPoolExecutor(
+            1, thread_name_prefix="sg3-render", initializer=self._init_thread
+        )
         self._load_pool = ThreadPoolExecutor(1, thread_name_prefix="sg3-load")
+
+    def _init_thread(self) -> None:
+        import torch
+
+        torch.set_num_threads(self.render_threads)
 
     def device_info(self) -> dict:
         from ganlab.server.stylegan3_render import device_info
 
-        return device_info(self.device)
+        return device_info(self.device, self.render_threads)
+
+    async def in_load_thread(self, fn, *args):
+        """Run `fn(*args)` on the load thread (reading and building networks)."""
+        return await asyncio.get_running_loop().run_in_executor(self._load_pool, fn, *args)
 
     async def in_render_thread(self, fn, *args):
         """Run `fn(*args)` on the render thread (anything touching a model's buffers goes here)."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -118,6 +119,7 @@ class TrainingLoop(threading.Thread):
     def run(self) -> None:
         try:
             self.trainer = _build_trainer(self.initial_params)
+            _one_torch_thread()
         except BaseException as error:  # reported to the event loop, which refuses the session
             self.ready.set_exception(error)
             return
@@ -292,6 +294,14 @@ class TrainingLoop(threading.Thread):
 
 def _number(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def _one_torch_thread() -> None:
+    """torch (the engine's gradient-penalty path) must not spin extra OpenMP threads per session.
+    Set only if the engine loaded torch: importing it just for this would cost over a second."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
 
 
 def _build_trainer(params: dict) -> Any:

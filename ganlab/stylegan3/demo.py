@@ -31,8 +31,8 @@ def build_demo_generator(seed: int = 0) -> Generator:
         torch.manual_seed(seed)
         G = Generator(**DEMO_CONFIG)
         with torch.no_grad():
-            # Non-trivial input transform and magnitudes, so translate/rotate and gains show.
+            # A w-dependent input rotation/translation, so seeds differ in pose as well as texture.
+            # magnitude_ema keeps its init of 1: demodulated layers hold unit variance, so the
+            # image stays in range instead of saturating at the clamps.
             G.synthesis.input.affine.weight.normal_(0, 0.5)
-            for name in G.synthesis.layer_names:
-                getattr(G.synthesis, name).magnitude_ema.fill_(0.5)
     return G.eval().requires_grad_(False)

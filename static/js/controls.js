@@ -9,6 +9,7 @@ import { isLogScale, properties } from "./schema.js";
 const GROUP_ORDER = ["data", "noise", "generator", "discriminator", "loss", "training"];
 const LOG_STEPS = 1000;
 const MAX_SLIDER_SPAN = 600; // integer ranges wider than this get a number box
+const PENDING_MS = 3000; // give up waiting for an echo (e.g. the socket dropped)
 
 // Three significant digits: finer than one step of the log slider, so a value sent and
 // echoed back lands on the same slider position (keyboard steps never get stuck).
@@ -73,13 +74,26 @@ export function buildControl(prop, store, onChange, labels) {
   row.append(label, input.el, output);
   // Sliders need a readout; a select or checkbox already shows its value.
   const show = (value) => { if (input.el.type === "range") output.textContent = format(prop, value); };
+  // Echoes of the user's earlier steps (a slider moved key by key) must not pull the control
+  // back: until the echo of the value last sent arrives, older echoes are ignored.
+  let pending = null;
   input.el.addEventListener("input", () => show(input.read()));
-  input.el.addEventListener("change", () => onChange(prop.key, input.read()));
-  const render = (params) => {
-    if (params && params[prop.key] !== undefined) { input.write(params[prop.key]); show(params[prop.key]); }
+  input.el.addEventListener("change", () => {
+    pending = { value: input.read(), at: performance.now() };
+    onChange(prop.key, pending.value);
+  });
+  const render = (params, force = false) => {
+    if (!params || params[prop.key] === undefined) return;
+    const stale = pending && params[prop.key] !== pending.value && performance.now() - pending.at < PENDING_MS;
+    if (stale && !force) return;
+    pending = null;
+    input.write(params[prop.key]);
+    show(params[prop.key]);
   };
   render(store.get("params"));
-  store.subscribe((state, changed) => { if (changed.has("params")) render(state.params); });
+  store.subscribe((state, changed) => {
+    if (changed.has("params") || changed.has("paramsReverted")) render(state.params, changed.has("paramsReverted"));
+  });
   return row;
 }
 

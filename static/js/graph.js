@@ -8,15 +8,16 @@ import { FAKE_STROKE, PRGN_LUT, REAL_FILL, prgnCss, stretch } from "./colors.js"
 import { paintOverlay } from "./distview.js";
 
 const SVG = "http://www.w3.org/2000/svg";
+// `layer`: the distribution-view layer a click on the node toggles (as GAN Lab's node checkboxes).
 const NODES = {
   noise: { x: 8, y: 44, size: 64, label: "Noise z" },
-  generator: { x: 96, y: 22, size: 104, label: "Generator" },
-  fake: { x: 226, y: 44, size: 64, label: "Fake samples" },
-  real: { x: 226, y: 196, size: 64, label: "Real samples" },
-  discriminator: { x: 318, y: 108, size: 104, label: "Discriminator" },
+  generator: { x: 96, y: 22, size: 104, label: "Generator", layer: "layer_manifold" },
+  fake: { x: 226, y: 44, size: 64, label: "Fake samples", layer: "layer_fake" },
+  real: { x: 226, y: 196, size: 64, label: "Real samples", layer: "layer_real" },
+  discriminator: { x: 318, y: 108, size: 104, label: "Discriminator", layer: "layer_heatmap" },
   pred_real: { x: 446, y: 160, size: 56, label: "Pred. real" },
   pred_fake: { x: 446, y: 40, size: 56, label: "Pred. fake" },
-  gradients: { x: 112, y: 196, size: 64, label: "G gradients" },
+  gradients: { x: 112, y: 196, size: 64, label: "G gradients", layer: "layer_gradients" },
 };
 // [from, to, phases in which data flows along it, extra class]
 const EDGES = [
@@ -88,8 +89,27 @@ const NARRATION = {
     + "and its gradients flow back through D to update G's weights (arrows: ∇D at each fake).",
 };
 
+/** Clicking a node with a layer toggles that layer; a node whose layer is off is drawn faded. */
+function bindLayerNodes(nodes, store) {
+  for (const [name, { layer }] of Object.entries(NODES)) {
+    if (!layer) continue;
+    const { g } = nodes[name];
+    g.classList.add("toggles-layer");
+    el("title", {}, g).textContent = `click to show or hide this layer in the distribution view (${layer})`;
+    g.addEventListener("click", () => {
+      const ui = store.get("ui");
+      store.set({ ui: { ...ui, [layer]: !ui[layer] } });
+    });
+  }
+  const paint = (ui) => Object.entries(NODES).forEach(([name, { layer }]) => {
+    if (layer) nodes[name].g.classList.toggle("layer-off", !ui[layer]);
+  });
+  store.subscribe((state, changed) => { if (changed.has("ui")) paint(state.ui); });
+  paint(store.get("ui"));
+}
+
 /** Build the graph into `root`; returns {draw(frame, run, ui)}. */
-export function createGraph(root) {
+export function createGraph(root, store) {
   const svg = el("svg", { viewBox: "0 0 512 312", role: "img", "aria-label": "model overview graph" });
   const caption = Object.assign(document.createElement("p"), { className: "g-caption", id: "graph-caption" });
   root.append(svg, caption);
@@ -107,6 +127,7 @@ export function createGraph(root) {
   }
   const nodes = Object.fromEntries(Object.keys(NODES).map((name) => [name, makeNode(svg, name)]));
   const bars = makeLosses(svg);
+  bindLayerNodes(nodes, store);
 
   function thumbs(frame, ui) {
     const { header, arrays } = frame, box = header.view_box;

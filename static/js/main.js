@@ -49,15 +49,17 @@ function buildPage(schema, store, send, banner, frames) {
   const datasetProp = properties(schema).find((p) => p.key === "dataset");
   const labels = Object.fromEntries((schema.datasets || []).map((d) => [d.id, d.label]));
   const datasetRow = buildControl(datasetProp, store, (key, value) => {
-    if (value === "drawn") drawing.start();
-    else if (value === "csv") csv.open();
-    else return send({ type: "set", params: { [key]: value } });
-    store.set({ params: { ...store.get("params") } }); // show the running dataset until points arrive
+    if (value === "drawn") return drawing.start(); // the picker shows "drawn" while painting
+    if (value === "csv") {
+      csv.open();
+      return store.set({ paramsReverted: performance.now() }); // the running dataset until a file comes
+    }
+    return send({ type: "set", params: { [key]: value } });
   }, labels);
   drawing.tools.prepend(csv.root);
   const downloads = createDownloads(view, store, () => frames.latest, () => sessionStorageId(), banner);
   document.getElementById("view").append(datasetRow, view.root, drawing.tools, downloads);
-  const graph = createGraph(document.getElementById("graph"));
+  const graph = createGraph(document.getElementById("graph"), store);
   const charts = createCharts(document.getElementById("charts"));
   createControls(document.getElementById("controls"), schema, store,
     (key, value) => send({ type: "set", params: { [key]: value } }),
@@ -118,7 +120,7 @@ async function main() {
     status: showStatus,
     error(m) {
       banner.show(m.message, { timeout_ms: m.code === "server_full" || m.code === "replaced" ? 0 : 6000 });
-      store.set({ params: { ...store.get("params") } }); // put a rejected control back
+      store.set({ paramsReverted: performance.now() }); // put a rejected control back
     },
     frame(f) {
       if (f.header.run_id < frames.runId) return; // a frame of a run that was replaced
@@ -137,7 +139,9 @@ async function main() {
     if (changed.has("drawing") && !state.drawing) frames.dirty = true;
   });
   window.addEventListener("hashchange", () => {
-    wanted = readHash(schema).params;
+    const link = readHash(schema); // a pasted link: bring params, view and hidden controls to it
+    wanted = link.params;
+    store.set({ ui: { ...uiDefaults(), ...link.ui }, hidden: link.hidden });
     const patch = pendingPatch(wanted, store.get("params"));
     if (Object.keys(patch).length) send({ type: "set", params: patch });
   });

@@ -76,7 +76,17 @@ export function createTransport(root, store, send, schema) {
   teacherLabel.append(teacher, " choose controls to hide");
   teacherLabel.title = "mark controls as hidden; the link in the address bar then hides them";
 
-  root.append(group(reset, play), steps, speedGroup, counterGroup, presetGroup, group(teacherLabel));
+  const share = button("🔗 Copy link", "share", "copy a link that reproduces this setup", async () => {
+    try {
+      await navigator.clipboard.writeText(location.href);
+      share.textContent = "✓ Link copied";
+    } catch {
+      window.prompt("Copy this link:", location.href); // no clipboard permission (e.g. plain http)
+    }
+    setTimeout(() => { share.textContent = "🔗 Copy link"; }, 2000);
+  });
+
+  root.append(group(reset, play), steps, speedGroup, counterGroup, presetGroup, group(share, teacherLabel));
 
   store.subscribe((state, changed) => {
     if (changed.has("run")) {

@@ -6,7 +6,6 @@ layer, download, follow a shared link. Every test fails on console errors.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,9 +15,6 @@ import pytest
 from tests.conftest import LiveServer, start_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 READ_PIXELS = """() => {
   const c = document.querySelector('canvas[data-role=sg3-image]');
   const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
@@ -28,31 +24,29 @@ READ_PIXELS = """() => {
 
 @pytest.fixture(scope="module")
 def sg3_server(tmp_path_factory) -> Iterator[LiveServer]:
-    env = {"GANLAB_SG3_DEMO": "tiny", "GANLAB_DEVICE": "cpu",
-           "GANLAB_MODELS_DIR": str(tmp_path_factory.mktemp("models"))}
+    env = {
+        "GANLAB_SG3_DEMO": "tiny",
+        "GANLAB_DEVICE": "cpu",
+        "GANLAB_MODELS_DIR": str(tmp_path_factory.mktemp("models")),
+    }
     live = start_server(env)
     yield live
     live.stop()
 
 
 @pytest.fixture(scope="module")
-def page(sg3_server: LiveServer):
-    if CHROMIUM is None:
-        pytest.skip("no chromium on PATH")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1000})
-        page = context.new_page()
-        page.problems = []
-        page.on("pageerror", lambda e: page.problems.append(f"pageerror: {e}"))
-        page.on("console", lambda m: m.type == "error" and page.problems.append(f"console: {m.text}"))
-        page.goto(sg3_server.url + "/")
-        page.click("#tab-btn-stylegan3")
-        page.wait_for_selector("canvas[data-role=sg3-image][data-frames]", timeout=30_000)
-        yield page
-        browser.close()
+def page(browser, sg3_server: LiveServer):
+    """One page on the StyleGAN3 tab (the session-wide Chromium of tests/browser/conftest.py)."""
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.problems = []
+    page.on("pageerror", lambda e: page.problems.append(f"pageerror: {e}"))
+    page.on("console", lambda m: m.type == "error" and page.problems.append(f"console: {m.text}"))
+    page.goto(sg3_server.url + "/")
+    page.click("#tab-btn-stylegan3")
+    page.wait_for_selector("canvas[data-role=sg3-image][data-frames]", timeout=30_000)
+    yield page
+    context.close()
 
 
 @pytest.fixture(autouse=True)
@@ -124,7 +118,9 @@ def test_download_png_with_settings_in_name(page, tmp_path: Path) -> None:
     with page.expect_download(timeout=20_000) as info:
         page.click("[data-role=sg3-download]")
     download = info.value
-    assert download.suggested_filename.startswith("sg3_demo_seed0_psi") and download.suggested_filename.endswith(".png")
+    assert download.suggested_filename.startswith(
+        "sg3_demo_seed0_psi"
+    ) and download.suggested_filename.endswith(".png")
     target = tmp_path / download.suggested_filename
     download.save_as(target)
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

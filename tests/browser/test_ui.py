@@ -77,9 +77,13 @@ def test_d_lr_slider_changes_server_params(app_page) -> None:
     page.focus("#param-d_lr")
     for _ in range(40):
         page.keyboard.press("ArrowRight")
-    page.wait_for_function("window.ganlab.store.get('params').d_lr > 0.15", timeout=10_000)
+    settled = (
+        "(() => { const v = window.ganlab.store.get('params').d_lr;"
+        " const shown = document.querySelector('[data-param=d_lr] output').textContent;"
+        " return v > 0.15 && v === Number(shown); })()"
+    )
+    page.wait_for_function(settled, timeout=10_000)
     shown = float(page.inner_text("[data-param=d_lr] output"))
-    page.wait_for_function(f"window.ganlab.store.get('params').d_lr === {shown}", timeout=10_000)
     assert f"d_lr={shown}" in page.evaluate("location.hash")
     assert echoed(page, "g_lr") == 0.03, "only the moved key changes"
 
@@ -179,20 +183,42 @@ def test_stylegan3_tab_imports_its_module(browser, server) -> None:
 
 
 def test_screenshot_for_readme(browser, server) -> None:
-    """The README's screenshot: GAN Lab's ring preset with the manifold on, after some training."""
-    ring = "dataset=ring&noise_type=uniform&g_width=10&d_layers=3&d_width=9&d_steps=3"
-    context, page, errors = open_page(browser, server, f"#{ring}&layer_manifold=true")
+    """The README's screenshot: the default two-Gaussians setup with the manifold on, after training."""
+    context, page, errors = open_page(browser, server, "#layer_manifold=true")
     try:
-        page.wait_for_function("window.ganlab.frames.latest.header.dataset === 'ring'", timeout=10_000)
         page.click("#btn-play")
         page.wait_for_function("window.ganlab.store.get('run').epoch > 2500", timeout=30_000)
         page.click("#btn-play")
+        page.wait_for_function("window.ganlab.store.get('run').state === 'paused'", timeout=5_000)
         page.wait_for_timeout(400)
         (REPO / "docs").mkdir(exist_ok=True)
         page.screenshot(path=str(REPO / "docs" / "screenshot.png"))
     finally:
         context.close()
     assert not errors, errors
+
+
+def test_downloads(app_page, tmp_path) -> None:
+    page, _ = app_page
+    page.click("#btn-step_epoch")
+    page.wait_for_function("window.ganlab.store.get('run').epoch === 1", timeout=5_000)
+    saved = {}
+    for button, name in [
+        ("#dl-png", "ganlab_view.png"),
+        ("#dl-samples", "ganlab_samples.csv"),
+        ("#dl-model", "ganlab_model.zip"),
+        ("#dl-history", "ganlab_history.csv"),
+    ]:
+        with page.expect_download(timeout=10_000) as info:
+            page.click(button)
+        assert info.value.suggested_filename == name
+        saved[name] = tmp_path / name
+        info.value.save_as(saved[name])
+    assert saved["ganlab_view.png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    lines = saved["ganlab_samples.csv"].read_text().splitlines()
+    assert lines[0] == "kind,x,y,d" and len(lines) == 1 + 450 + 300
+    assert saved["ganlab_model.zip"].read_bytes()[:2] == b"PK"
+    assert saved["ganlab_history.csv"].read_text().startswith("epoch,step,d_loss,g_loss,kl,js")
 
 
 def test_diverged_banner_offers_reset(app_page) -> None:
@@ -220,3 +246,17 @@ def test_csv_upload_becomes_real_data(app_page, tmp_path) -> None:
     (tmp_path / "bad.csv").write_text("x,y\n1,2\nthree,4\n")
     page.set_input_files("#csv-file", str(tmp_path / "bad.csv"))
     page.wait_for_selector("#banner:not([hidden]) >> text=line 3", timeout=5_000)
+
+
+def test_teacher_hides_controls_and_graph_toggles_layers(app_page) -> None:
+    page, _ = app_page
+    page.check("#teacher-mode")
+    page.click("[data-param=d_lr] > .hide-toggle")
+    page.click("[data-control=step] > .hide-toggle")
+    assert "d_lr_hide=1" in page.evaluate("location.hash") and "step_hide=1" in page.evaluate("location.hash")
+    assert page.is_visible("[data-param=d_lr]"), "teacher mode still shows hidden controls, faded"
+    page.uncheck("#teacher-mode")
+    assert not page.is_visible("[data-param=d_lr]") and not page.is_visible("#btn-step_epoch")
+    page.click("#node-real")
+    assert not page.is_checked("[data-ui=layer_real]") and "layer_real=false" in page.evaluate("location.hash")
+    assert "layer-off" in page.get_attribute("#node-real", "class")

@@ -270,3 +270,45 @@ async def test_divergence_stops_training_until_reset(server: LiveServer) -> None
     reset = await client.expect("status")
     assert reset["state"] == "paused" and reset["epoch"] == 0 and reset["message"] is None
     await client.close()
+
+
+async def test_slow_client_does_not_slow_training(server: LiveServer) -> None:
+    client, _ = await open_session(server)
+    await client.send({"type": "play"})
+    start = await client.frame(state="playing")
+    await asyncio.sleep(2.0)  # read nothing: frames pile up nowhere but in one slot on the server
+    await client.send({"type": "pause"})
+    paused = await client.expect("status", state="paused", timeout=10)
+    assert paused["epoch"] - start["epoch"] > 200, "training waited for the client"
+    await client.close()
+
+
+async def test_second_socket_takes_over_a_session(server: LiveServer) -> None:
+    first, hello = await open_session(server)
+    second, resumed = await open_session(server, session_id=hello["session_id"])
+    assert resumed["resumed"] is True
+    assert (await first.expect("error"))["code"] == "replaced"
+    with pytest.raises(websockets.exceptions.ConnectionClosed):
+        await first.drain(5)
+        await first.ws.recv()
+    assert first.ws.close_code == 4001
+    await second.send({"type": "step"})
+    assert (await second.expect("status"))["epoch"] == 1
+    await second.close()
+
+
+async def test_resume_command_moves_the_socket(server: LiveServer) -> None:
+    old, hello = await open_session(server)
+    await old.send({"type": "step"})
+    await old.expect("status")
+    await old.close()
+    client, fresh = await open_session(server)
+    await client.send({"type": "resume", "session_id": "no-such-session"})
+    assert (await client.expect("error"))["field"] == "session_id"
+    await client.send({"type": "resume", "session_id": hello["session_id"]})
+    resumed = await client.expect("hello")
+    assert resumed["session_id"] == hello["session_id"] and resumed["epoch"] == 1
+    base = f"{server.url}/api/gan2d/sessions/{fresh['session_id']}/history.csv"
+    with pytest.raises(urllib.error.HTTPError):  # the session it left is gone
+        await asyncio.to_thread(get, base)
+    await client.close()

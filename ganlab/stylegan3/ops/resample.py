@@ -58,6 +58,7 @@ class BandedPass:
         idx = down * jj + t - 1 + r0 - up * ii  # which tap links output jj to window input ii
         a = np.where((idx >= 0) & (idx < t), f[np.clip(idx, 0, t - 1)], 0.0)
         self.matrix = torch.as_tensor(a, dtype=torch.float32).to(device=device, dtype=dtype)  # [tile, span]
+        self.matrix_t = self.matrix.t().contiguous()  # [span, tile]
         self.out_len, self.tile = out_len, tile
         self.blocks = -(-out_len // tile)
         self.pad_lo = max(0, -lo0)
@@ -68,14 +69,15 @@ class BandedPass:
         """x [B, H, L_in] -> [B, H, L_out]."""
         x = torch.nn.functional.pad(x, [self.pad_lo, self.pad_hi])[..., self.start :]
         win = x.unfold(-1, self.span, self.step)[..., : self.blocks, :]  # [B, H, blocks, span]
-        y = win @ self.matrix.t()  # [B, H, blocks, tile]
-        return y.flatten(-2)[..., : self.out_len]
+        # An explicit 2-D product: torch.matmul on the 4-D strided view takes a very slow path.
+        y = win.reshape(-1, self.span) @ self.matrix_t  # [B*H*blocks, tile]
+        return y.reshape(*x.shape[:-1], self.blocks * self.tile)[..., : self.out_len]
 
     def along_h(self, x: torch.Tensor) -> torch.Tensor:
         """x [B, L_in, W] -> [B, L_out, W]."""
         x = torch.nn.functional.pad(x, [0, 0, self.pad_lo, self.pad_hi])[:, self.start :]
         win = x.unfold(1, self.span, self.step)[:, : self.blocks].transpose(2, 3)  # [B, blocks, span, W]
-        y = torch.matmul(self.matrix, win)  # [B, blocks, tile, W]
+        y = torch.matmul(self.matrix, win.contiguous())  # [B, blocks, tile, W]
         return y.flatten(1, 2)[:, : self.out_len]
 
 

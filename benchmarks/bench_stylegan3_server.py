@@ -1,0 +1,182 @@
+"""StyleGAN3 tab benchmark: time per image and frames/s through a real `ganlab serve`.
+
+Starts the server on a free port with the built-in demo network and measures, for the
+demo (256x256 T by default, `--demo tiny` for the 64x64 test one):
+* PNG through `POST /api/stylegan3/generate` (round trip and the server's render time);
+* interactive frames over `WS /ws/stylegan3`, one request in flight (what the tab does):
+  frames/s, latency per frame, JPEG size;
+* a flood of requests at 30 Hz for a while: how many frames come back and how many
+  stale requests the server dropped (latest-wins), and the latency of the last one.
+
+    python benchmarks/bench_stylegan3_server.py [--demo official|tiny] [--frames 6] [--device cpu]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import websockets
+
+REPO = Path(__file__).resolve().parent.parent
+LAUNCH = (
+    "import argparse, sys; from ganlab.commands import serve; p = argparse.ArgumentParser(); "
+    "serve.register(p.add_subparsers()); a = p.parse_args(sys.argv[1:]); sys.exit(a.func(a))"
+)
+
+
+def start_server(env: dict[str, str]) -> tuple[subprocess.Popen, int]:
+    log = Path(tempfile.mkstemp(suffix=".log")[1])
+    full = {**os.environ, **env, "PYTHONPATH": str(REPO)}
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-c", LAUNCH, "serve", "--port", "0"],
+            cwd=REPO,
+            env=full,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        match = re.search(rb"Uvicorn running on http://[^:]+:(\d+)", log.read_bytes())
+        if match:
+            return process, int(match.group(1))
+        if process.poll() is not None:
+            break
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(log.read_text(errors="replace"))
+
+
+def http_png(port: int, seed: int) -> tuple[float, float, int]:
+    body = json.dumps({"model": "demo", "seed": seed}).encode()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/stylegan3/generate",
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
+    start = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=600) as response:
+        data = response.read()
+        render_ms = float(response.headers["X-Render-Ms"])
+    return (time.perf_counter() - start) * 1e3, render_ms, len(data)
+
+
+def header_of(frame: bytes) -> tuple[dict, int]:
+    length = int.from_bytes(frame[:4], "little")
+    return json.loads(frame[4 : 4 + length]), len(frame) - 4 - length
+
+
+async def next_frame(ws) -> tuple[dict, int]:
+    while True:
+        message = await ws.recv()
+        if isinstance(message, bytes):
+            return header_of(message)
+
+
+async def interactive(port: int, frames: int) -> dict:
+    """One request in flight, the next sent when a frame arrives (the tab's policy)."""
+    async with websockets.connect(f"ws://127.0.0.1:{port}/ws/stylegan3", max_size=2**26) as ws:
+        await ws.recv()  # hello
+        await ws.send(json.dumps({"type": "render", "id": -1, "params": {"seed": 999}}))  # load + warm up
+        await next_frame(ws)
+        latencies, renders, sizes = [], [], []
+        start = time.perf_counter()
+        for i in range(frames):
+            sent = time.perf_counter()
+            await ws.send(
+                json.dumps({"type": "render", "id": i, "params": {"seed": i, "translate": [i / 64, 0]}})
+            )
+            header, size = await next_frame(ws)
+            latencies.append((time.perf_counter() - sent) * 1e3)
+            renders.append(header["render_ms"])
+            sizes.append(size)
+        elapsed = time.perf_counter() - start
+    return {
+        "fps": frames / elapsed,
+        "latency_ms": statistics.median(latencies),
+        "render_ms": statistics.median(renders),
+        "jpeg_kb": statistics.mean(sizes) / 1024,
+    }
+
+
+async def flood(port: int, seconds: float, hz: float = 30.0) -> dict:
+    """Requests at `hz` (a slider being dragged) for `seconds`; count frames and dropped requests."""
+    async with websockets.connect(f"ws://127.0.0.1:{port}/ws/stylegan3", max_size=2**26) as ws:
+        await ws.recv()
+        frames, skipped, last_id = [], 0, None
+
+        async def reader():
+            nonlocal skipped
+            while True:
+                header, _ = await next_frame(ws)
+                frames.append((time.perf_counter(), header["id"]))
+                skipped += header["skipped"]
+                if header["id"] == last_id:
+                    return
+
+        task = asyncio.create_task(reader())
+        sent = 0
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            await ws.send(
+                json.dumps({"type": "render", "id": sent, "params": {"seed": 5, "rotate": sent % 360}})
+            )
+            sent += 1
+            await asyncio.sleep(1 / hz)
+        last_id, last_sent = sent - 1, time.perf_counter()
+        await ws.send(json.dumps({"type": "render", "id": last_id, "params": {"seed": 6}}))
+        await asyncio.wait_for(task, 600)
+    return {
+        "sent": sent + 1,
+        "frames": len(frames),
+        "skipped": skipped,
+        "last_latency_ms": (frames[-1][0] - last_sent) * 1e3,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--demo", default="official", choices=["official", "tiny"])
+    parser.add_argument("--frames", type=int, default=6, help="interactive frames to time")
+    parser.add_argument("--images", type=int, default=3, help="PNGs to time over HTTP")
+    parser.add_argument("--flood-s", type=float, default=10.0, help="seconds of 30 Hz requests")
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args()
+    process, port = start_server({"GANLAB_SG3_DEMO": args.demo, "GANLAB_DEVICE": args.device})
+    try:
+        http_png(port, 12345)  # builds the demo and warms up
+        pngs = [http_png(port, seed) for seed in range(args.images)]
+        print(f"demo={args.demo} device={args.device} cpus={os.cpu_count()}")
+        trip, render = statistics.median(p[0] for p in pngs), statistics.median(p[1] for p in pngs)
+        kb = statistics.mean(p[2] for p in pngs) / 1024
+        print(f"HTTP PNG: round trip {trip:.0f} ms, render {render:.0f} ms, {kb:.0f} KB")
+        live = asyncio.run(interactive(port, args.frames))
+        print(
+            f"WS interactive: {live['fps']:.2f} frames/s, latency {live['latency_ms']:.0f} ms, "
+            f"render {live['render_ms']:.0f} ms, JPEG {live['jpeg_kb']:.1f} KB"
+        )
+        b = asyncio.run(flood(port, args.flood_s))
+        print(
+            f"WS flood at 30 Hz for {args.flood_s:g} s: {b['sent']} requests -> {b['frames']} frames, "
+            f"{b['skipped']} stale dropped, last request answered after {b['last_latency_ms']:.0f} ms"
+        )
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()

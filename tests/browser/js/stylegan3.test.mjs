@@ -1,0 +1,73 @@
+// Unit tests of the StyleGAN3 tab's pure modules, run by `node --test` (tests/browser/test_js_units.py).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { decodeImageFrame } from "../../../static/js/stylegan3/connection.js";
+import { moveLatent } from "../../../static/js/stylegan3/latent.js";
+import { presetRanges } from "../../../static/js/stylegan3/mixing.js";
+import { formatValue, parseValue, readHashParams, renderDefaults } from "../../../static/js/stylegan3/params.js";
+import { createRateMeter } from "../../../static/js/stylegan3/viewer.js";
+
+// The parts of GET /api/stylegan3/schema these tests need, in pydantic's shapes.
+const SCHEMA = {
+  properties: {
+    model: { type: "string", default: "demo" },
+    seed: { type: "integer", minimum: 0, maximum: 4294967295, default: 0 },
+    seed_offset: { type: "array", default: [0, 0], prefixItems: [
+      { type: "number", minimum: 0, maximum: 1 }, { type: "number", minimum: 0, maximum: 1 }] },
+    truncation_psi: { type: "number", minimum: -1, maximum: 2, default: 1 },
+    truncation_cutoff: { anyOf: [{ type: "integer", minimum: 0, maximum: 64 }, { type: "null" }], default: null },
+    mix_ws: { type: "array", items: { type: "integer", minimum: 0, exclusiveMaximum: 64 } },
+    layer_rgb: { type: "boolean", default: false },
+  },
+};
+
+test("hash values parse within the schema's bounds", () => {
+  const p = SCHEMA.properties;
+  assert.equal(parseValue(p.truncation_psi, "0.7"), 0.7);
+  assert.equal(parseValue(p.truncation_psi, "3"), undefined);
+  assert.equal(parseValue(p.seed, "1.5"), undefined);
+  assert.deepEqual(parseValue(p.seed_offset, "0.25,0.5"), [0.25, 0.5]);
+  assert.equal(parseValue(p.seed_offset, "0.25"), undefined);
+  assert.equal(parseValue(p.truncation_cutoff, ""), null);
+  assert.deepEqual(parseValue(p.mix_ws, "8,9,10"), [8, 9, 10]);
+  assert.equal(parseValue(p.mix_ws, "8,64"), undefined);
+  assert.equal(parseValue(p.layer_rgb, "1"), true);
+  assert.equal(formatValue([0.123456, 1]), "0.1235,1");
+  assert.equal(formatValue(true), "1");
+});
+
+test("only sg3.* keys are read from the hash, others are left to their tab", () => {
+  const got = readHashParams(SCHEMA, "#seed=9&dataset=ring&sg3.seed=42&sg3.truncation_psi=0.5&sg3.bogus=1&sg3.seed_offset=2,0");
+  assert.deepEqual(got, { seed: 42, truncation_psi: 0.5 });
+  assert.deepEqual(renderDefaults(SCHEMA).mix_ws, []);
+});
+
+test("the latent pad carries whole steps: x by 1 seed, y by 100", () => {
+  assert.deepEqual(moveLatent(5, [0.75, 0], 0.5, 0), { seed: 6, seed_offset: [0.25, 0] });
+  assert.deepEqual(moveLatent(5, [0, 0.5], 0, 0.75), { seed: 105, seed_offset: [0, 0.25] });
+  assert.deepEqual(moveLatent(5, [0.25, 0], -0.5, 0), { seed: 4, seed_offset: [0.75, 0] });
+  assert.deepEqual(moveLatent(0, [0, 0], -1, 0), { seed: 0, seed_offset: [0, 0] });
+});
+
+test("mixing presets split the ws into coarse, middle and fine thirds", () => {
+  assert.deepEqual(presetRanges(16), { coarse: [0, 5], middle: [5, 11], fine: [11, 16] });
+});
+
+test("image frames split into header and JPEG bytes", async () => {
+  const head = new TextEncoder().encode(JSON.stringify({ id: 3, render_ms: 12.5 }));
+  const buffer = new ArrayBuffer(4 + head.length + 3);
+  new DataView(buffer).setUint32(0, head.length, true);
+  new Uint8Array(buffer, 4).set(head);
+  new Uint8Array(buffer, 4 + head.length).set([0xff, 0xd8, 0xff]);
+  const { header, blob } = decodeImageFrame(buffer);
+  assert.equal(header.id, 3);
+  assert.deepEqual([...new Uint8Array(await blob.arrayBuffer())], [0xff, 0xd8, 0xff]);
+});
+
+test("the frame-rate meter counts arrivals over its window", () => {
+  const meter = createRateMeter(1000);
+  for (const t of [0, 250, 500, 750, 1000]) meter.tick(t);
+  assert.equal(meter.rate(1000), 4);
+  assert.equal(meter.rate(5000), 0);
+});
