@@ -55,14 +55,19 @@ class LiveServer:
             self.process.wait(timeout=5)
 
 
-def start_server(env: dict[str, str] | None = None, timeout_s: float = 30.0) -> LiveServer:
-    """Start `ganlab serve --port 0` with extra GANLAB_* variables; returns once it answers /healthz."""
+def start_server(
+    env: dict[str, str] | None = None, timeout_s: float = 30.0, via_cli: bool = False
+) -> LiveServer:
+    """Start `ganlab serve --port 0` with extra GANLAB_* variables; returns once it answers /healthz.
+
+    By default only the serve command is loaded (LAUNCH); `via_cli` runs the full `python -m ganlab`
+    entry point, which imports every sub-command."""
     log = Path(tempfile.mkstemp(prefix="ganlab-serve-", suffix=".log")[1])
     full_env = {**os.environ, **(env or {})}
     full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-c", LAUNCH, "serve", "--port", "0"],
+            [sys.executable, *(["-m", "ganlab"] if via_cli else ["-c", LAUNCH]), "serve", "--port", "0"],
             cwd=REPO,
             env=full_env,
             stdout=sink,

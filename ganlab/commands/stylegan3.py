@@ -141,10 +141,11 @@ def cmd_convert(args) -> int:
 
 def describe(G) -> str:
     """Human-readable summary: config, dims, fp16 layers and the layer table."""
+    from ganlab.stylegan3.catalog import summary
+
+    info = summary(G)
     syn = G.synthesis
-    radial = any(getattr(syn, n).down_radial for n in syn.layer_names)
-    config = "R" if radial or getattr(syn, syn.layer_names[0]).conv_kernel == 1 else "T"
-    fp16 = [s.name for s in syn.specs if s.use_fp16]
+    config, fp16 = info["config"], info["fp16_layers"]
     lines = [
         f"config          StyleGAN3-{config}",
         f"resolution      {G.img_resolution}x{G.img_resolution}x{G.img_channels}",

@@ -85,7 +85,7 @@ def plot_curves(path: Path, results: list[dict[str, Any]], keys: list[str]) -> P
             ax = axes[row][col]
             for runs in groups.values():
                 x, mean, lo, hi = _curve(runs, metric, scale)
-                label = setting_label({k: runs[0]["setting"][k] for k in label_keys})
+                label = _label(runs[0], label_keys)
                 (line,) = ax.plot(x, mean, lw=1.5, label=label)
                 ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.18, lw=0)
             ax.set_ylabel(title)
@@ -128,29 +128,46 @@ def plot_scatter(path: Path, results: list[dict[str, Any]], keys: list[str]) -> 
             diverged = r["diverged_at"] is not None
             note = f"seed {r['seed']}" + (f" · diverged @{r['diverged_at']}" if diverged else "")
             ax.set_title(note, fontsize=7)
-        axes[i][0].set_ylabel(setting_label(runs[0]["setting"]).replace(", ", "\n"), fontsize=7)
+        axes[i][0].set_ylabel(_label(runs[0], keys, "\n"), fontsize=7)
     _save(plt, fig, path)
     return path
 
 
+def _label(result: dict[str, Any], keys: list[str], sep: str = ", ") -> str:
+    """The run's setting in the sweep's key order."""
+    return setting_label({k: result["setting"][k] for k in keys}).replace(", ", sep)
+
+
+def _mode_bars(ax, runs_by_setting: list[list[dict[str, Any]]], keys: list[str]) -> None:
+    for i, runs in enumerate(runs_by_setting):
+        # a diverged or failed run captured nothing usable
+        values = [(r["final"].get("modes_captured") or 0) if r["status"] == "ok" else 0 for r in runs]
+        ax.bar(i, np.mean(values), yerr=np.std(values), color="#5c7cfa", alpha=0.8, capsize=3)
+        ax.scatter(np.full(len(values), i) + np.linspace(-0.15, 0.15, len(values)), values, s=10, c="#222222")
+    ax.set_xticks(range(len(runs_by_setting)))
+    ax.set_xticklabels([_label(g[0], keys, "\n") for g in runs_by_setting], fontsize=7)
+
+
 def plot_modes(path: Path, results: list[dict[str, Any]], keys: list[str]) -> Path | None:
-    """Bars of modes captured; None (no file) when the dataset has no modes."""
+    """Bars of modes captured, one panel per dataset; None (no file) when no dataset has modes."""
     if not any(r["final"].get("num_modes") for r in results):
         return None
     plt = _pyplot()
-    groups = list(_groups(results, keys).values())
-    fig, ax = plt.subplots(figsize=(max(4.0, 0.9 * len(groups) + 1.5), 3.2))
-    for i, runs in enumerate(groups):
-        # a diverged or failed run captured nothing usable
-        values = [r["final"].get("modes_captured") or 0 if r["status"] == "ok" else 0 for r in runs]
-        ax.bar(i, np.mean(values), yerr=np.std(values), color="#5c7cfa", alpha=0.8, capsize=3)
-        ax.scatter(np.full(len(values), i) + np.linspace(-0.15, 0.15, len(values)), values, s=10, c="#222222")
-    ax.set_xticks(range(len(groups)))
-    ax.set_xticklabels([setting_label(g[0]["setting"]).replace(", ", "\n") for g in groups], fontsize=7)
-    modes = max(r["final"].get("num_modes") or 0 for r in results)
-    ax.axhline(modes, color="#999999", lw=1, ls="--")
-    ax.set_ylabel(f"modes captured (of {modes})")
-    ax.grid(axis="y", alpha=0.3)
+    datasets = [d for d in dict.fromkeys(_dataset(r) for r in results)
+                if any(r["final"].get("num_modes") for r in results if _dataset(r) == d)]
+    label_keys = [k for k in keys if k != "dataset"] or keys
+    widest = max(len(_groups([r for r in results if _dataset(r) == d], keys)) for d in datasets)
+    fig, axes = plt.subplots(1, len(datasets), figsize=(len(datasets) * max(3.5, 0.8 * widest + 1.2), 3.2),
+                             squeeze=False)
+    for ax, dataset in zip(axes[0], datasets, strict=True):
+        runs = [r for r in results if _dataset(r) == dataset]
+        _mode_bars(ax, list(_groups(runs, keys).values()), label_keys)
+        modes = max(r["final"].get("num_modes") or 0 for r in runs)
+        ax.axhline(modes, color="#999999", lw=1, ls="--")
+        ax.set_ylim(0, modes * 1.08)
+        ax.set_title(dataset)
+        ax.set_ylabel(f"modes captured (of {modes})")
+        ax.grid(axis="y", alpha=0.3)
     _save(plt, fig, path)
     return path
 

@@ -182,5 +182,6 @@ def _hello(loop: TrainingLoop, session: Session, resumed: bool) -> dict:
         "step": loop.trainer.step,
         "max_epochs_per_s": loop.max_epochs_per_s,
         "slow_motion": loop.slow_motion,
+        "manifold_axes": list(loop.manifold_axes),
         "diverged": loop.trainer.diverged,
     }

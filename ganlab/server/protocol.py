@@ -218,6 +218,27 @@ async def on_speed(session: Session, command: dict) -> Reply:
     return await _run(session, set_speed)
 
 
+async def on_view(session: Session, command: dict) -> Reply:
+    axes = command.get("manifold_axes")
+    if not (isinstance(axes, list) and len(axes) == 2 and all(isinstance(a, int) and a >= 0 for a in axes)):
+        raise ProtocolError(
+            "view: 'manifold_axes' must be two latent axis indices, e.g. [0, 1]", field="manifold_axes"
+        )
+    if axes[0] == axes[1]:
+        raise ProtocolError("view: the two manifold axes must differ", field="manifold_axes")
+
+    def set_view(loop: TrainingLoop) -> None:
+        dim = loop.trainer.params.noise_dim
+        if max(axes) >= dim:
+            raise ProtocolError(
+                f"view: manifold axes go from 0 to noise_dim-1 = {dim - 1}", field="manifold_axes"
+            )
+        loop.manifold_axes = (axes[0], axes[1])
+        loop.mark_dirty()
+
+    return await _run(session, set_view)
+
+
 Handler = Callable[..., Awaitable[Reply]]
 HANDLERS: dict[str, Handler] = {
     "play": on_play,
@@ -227,6 +248,7 @@ HANDLERS: dict[str, Handler] = {
     "set": on_set,
     "points": on_points,
     "speed": on_speed,
+    "view": on_view,
 }
 NEEDS_SETTINGS = {"points"}
 

@@ -80,27 +80,18 @@ def available_memory_bytes() -> int:
 
 
 def generator_info(G) -> dict:
-    """Resolution, T/R, conditioning and the layer table of a built generator."""
-    kwargs = getattr(G, "init_kwargs", {}) or {}
+    """Resolution, T/R, conditioning, precision and the layer table of a built generator."""
+    from ganlab.stylegan3.catalog import summary
     from ganlab.stylegan3.render import list_layers
 
     # "output" is the image itself, which the UI shows when no layer is picked.
     layers = [{"name": x.name, "size": int(x.size), "channels": int(x.channels)} for x in list_layers(G)]
-    layers = [layer for layer in layers if layer["name"] != "output"]
-    return {
-        "resolution": int(G.img_resolution),
-        "config": config_letter(kwargs),
-        "conditional": G.c_dim > 0,
-        "c_dim": int(G.c_dim),
-        "z_dim": int(G.z_dim),
-        "w_dim": int(G.w_dim),
-        "num_ws": int(G.num_ws),
-        "layers": layers,
-    }
+    return {**summary(G), "layers": [layer for layer in layers if layer["name"] != "output"]}
 
 
 def config_letter(kwargs: dict) -> str:
-    """'R' for the rotation-equivariant config (1x1 convs, radial filters), else 'T'."""
+    """'R' for the rotation-equivariant config (1x1 convs, radial filters), else 'T', from kwargs alone
+    (for file headers; a built generator is described by ganlab.stylegan3.catalog.summary)."""
     return "R" if kwargs.get("conv_kernel") == 1 or kwargs.get("use_radial_filters") else "T"
 
 

@@ -46,6 +46,7 @@ class TrainingLoop(threading.Thread):
         self.params_version = 0
         self.max_epochs_per_s: float | None = None  # None: as fast as the CPU allows
         self.slow_motion = False  # one frame per optimizer step, GAN Lab's narrated epoch
+        self.manifold_axes = (0, 1)  # the latent axes the manifold slice sweeps (noise_dim > 2)
         self.history: list[dict[str, float | None]] = []
         self.sink: Sink | None = None
         self._commands: queue.SimpleQueue = queue.SimpleQueue()
@@ -258,7 +259,8 @@ class TrainingLoop(threading.Thread):
     def build_frame(self) -> bytes:
         """Snapshot every visual layer, the losses and metrics into one binary frame."""
         trainer = self.trainer
-        fields = trainer.fields(grid_size=self.grid_size)
+        axes = self.manifold_axes if max(self.manifold_axes) < trainer.params.noise_dim else (0, 1)
+        fields = trainer.fields(grid_size=self.grid_size, axes=axes)
         losses = {k: _number(v) for k, v in trainer.losses.items()}
         metrics = {k: _number(v) for k, v in trainer.metrics().items()}
         self._record_history(losses, metrics)
@@ -276,6 +278,7 @@ class TrainingLoop(threading.Thread):
             "dataset": trainer.params.dataset,
             "noise_type": trainer.params.noise_type,
             "noise_dim": trainer.params.noise_dim,
+            "manifold_axes": list(axes),
         }
         return encode_frame(header, fields)
 

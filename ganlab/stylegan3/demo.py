@@ -35,4 +35,6 @@ def build_demo_generator(seed: int = 0) -> Generator:
             # magnitude_ema keeps its init of 1: demodulated layers hold unit variance, so the
             # image stays in range instead of saturating at the clamps.
             G.synthesis.input.affine.weight.normal_(0, 0.5)
+            # Random ToRGB weights give a washed-out image (std ~0.1); stretch it to use the range.
+            getattr(G.synthesis, G.synthesis.layer_names[-1]).weight.mul_(3.0)
     return G.eval().requires_grad_(False)

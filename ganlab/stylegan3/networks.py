@@ -56,6 +56,11 @@ class SynthesisLayer(nn.Module):
         self.bias = nn.Parameter(torch.zeros([spec.out_channels]))
         self.register_buffer("magnitude_ema", torch.ones([]))
 
+        self._design_filters(spec, filter_size, use_radial_filters)
+        self.padding = self._padding()
+
+    def _design_filters(self, spec: LayerSpec, filter_size: int, use_radial_filters: bool) -> None:
+        """Resampling factors and low-pass filters around the non-linearity (section 3.2)."""
         self.up_factor = int(np.rint(self.tmp_sampling_rate / spec.in_sampling_rate))
         self.down_factor = int(np.rint(self.tmp_sampling_rate / spec.out_sampling_rate))
         assert spec.in_sampling_rate * self.up_factor == self.tmp_sampling_rate
@@ -63,23 +68,13 @@ class SynthesisLayer(nn.Module):
         self.up_taps = filter_size * self.up_factor if self.up_factor > 1 and not spec.is_torgb else 1
         self.down_taps = filter_size * self.down_factor if self.down_factor > 1 and not spec.is_torgb else 1
         self.down_radial = use_radial_filters and not spec.is_critically_sampled
-        self.register_buffer(
-            "up_filter",
-            design_lowpass_filter(
-                self.up_taps, spec.in_cutoff, spec.in_half_width * 2, self.tmp_sampling_rate
-            ),
+        fs = self.tmp_sampling_rate
+        up = design_lowpass_filter(self.up_taps, spec.in_cutoff, spec.in_half_width * 2, fs)
+        down = design_lowpass_filter(
+            self.down_taps, spec.out_cutoff, spec.out_half_width * 2, fs, radial=self.down_radial
         )
-        self.register_buffer(
-            "down_filter",
-            design_lowpass_filter(
-                self.down_taps,
-                spec.out_cutoff,
-                spec.out_half_width * 2,
-                self.tmp_sampling_rate,
-                radial=self.down_radial,
-            ),
-        )
-        self.padding = self._padding()
+        self.register_buffer("up_filter", up)
+        self.register_buffer("down_filter", down)
 
     def _padding(self) -> list[int]:
         """Pad so the output has exactly out_size samples, placed symmetrically (appendix C.3)."""

@@ -109,6 +109,30 @@ function layerToggles(store) {
   return box;
 }
 
+/** With more than two noise dimensions the manifold is a 2-D slice; choose its two latent axes. */
+function sliceAxes(store) {
+  const box = document.createElement("div");
+  box.className = "layers";
+  box.dataset.control = "manifold_axes";
+  box.append("Manifold slice: latent axes ");
+  const inputs = ["manifold_axis_u", "manifold_axis_v"].map((key) => {
+    const input = Object.assign(document.createElement("input"), { type: "number", min: 0, step: 1, id: key });
+    input.dataset.ui = key;
+    input.style.width = "4em";
+    input.addEventListener("change", () => store.set({ ui: { ...store.get("ui"), [key]: Number(input.value) } }));
+    box.append(input, " ");
+    return input;
+  });
+  const render = (state) => {
+    const dim = state.params.noise_dim;
+    box.hidden = !(dim > 2);
+    inputs.forEach((input) => { input.max = dim - 1; input.value = state.ui[input.dataset.ui]; });
+  };
+  store.subscribe((state, changed) => { if (changed.has("ui") || changed.has("params")) render(state); });
+  render(store.get());
+  return box;
+}
+
 /** Build the view; returns {root, plot, overlay, draw(frame)}. */
 export function createDistView(store) {
   const root = document.createElement("div");
@@ -118,7 +142,7 @@ export function createDistView(store) {
   const heatmap = Object.assign(document.createElement("canvas"), { className: "heatmap", width: 64, height: 64 });
   const overlay = Object.assign(document.createElement("canvas"), { className: "overlay" });
   plot.append(heatmap, overlay);
-  root.append(plot, layerToggles(store));
+  root.append(plot, layerToggles(store), sliceAxes(store));
 
   function draw(frame) {
     if (store.get("drawing")) return; // the drawing tool owns the overlay meanwhile

@@ -68,7 +68,10 @@ export function createDrawing(view, store, send, banner) {
     if (applied && !points.length) { banner.show("Draw some points on the plot first.", { kind: "info", timeout_ms: 4000 }); return; }
     store.set({ drawing: false });
     if (!applied) store.set({ paramsReverted: performance.now() }); // the dataset picker goes back
-    if (applied) send({ type: "points", points: points.map(([x, y]) => [Number(x.toFixed(4)), Number(y.toFixed(4))]), dataset: "drawn" });
+    if (!applied) return;
+    const rounded = points.map(([x, y]) => [Number(x.toFixed(4)), Number(y.toFixed(4))]);
+    store.set({ drawnPoints: rounded }); // kept in the link, so a shared drawing comes back
+    send({ type: "points", points: rounded, dataset: "drawn" });
   }
 
   store.subscribe((state, changed) => {

@@ -108,6 +108,50 @@ function bindLayerNodes(nodes, store) {
   paint(store.get("ui"));
 }
 
+const MORPH_MS = 2000;
+
+/** The noise grid before G: n points, a square grid (2-D noise) or a line (1-D), over the view box. */
+function undeformedGrid(n, square, [x0, x1, y0, y1]) {
+  const side = square ? Math.round(Math.sqrt(n)) : n;
+  return Array.from({ length: n }, (_, k) => {
+    const u = (k % side) / (side - 1), v = square ? Math.floor(k / side) / (side - 1) : 0.5;
+    return [x0 + u * (x1 - x0), y0 + v * (y1 - y0)];
+  });
+}
+
+/**
+ * GAN Lab's hover on the generator: morph from the undeformed noise grid (spread over the
+ * view box) to the current manifold, so you see what G does to the noise space.
+ */
+function bindMorph(node, latest) {
+  let start = null;
+  const canvas = node.canvas;
+  function step(now) {
+    const frame = latest();
+    if (!frame || start === null) { start = null; return; }
+    const t = Math.min(1, (now - start) / MORPH_MS);
+    const ease = t * t * (3 - 2 * t);
+    const mani = frame.arrays.manifold;
+    const morphed = new Float32Array(mani.length);
+    undeformedGrid(mani.length / 2, frame.arrays.manifold_opacity.length > 0, frame.header.view_box)
+      .forEach(([x, y], k) => {
+        morphed[2 * k] = x + (mani[2 * k] - x) * ease;
+        morphed[2 * k + 1] = y + (mani[2 * k + 1] - y) * ease;
+      });
+    const g = canvas.getContext("2d");
+    g.clearRect(0, 0, canvas.width, canvas.height);
+    paintOverlay(g, canvas.width, canvas.height, { header: frame.header, arrays: { ...frame.arrays, manifold: morphed } }, { layer_manifold: true });
+    if (t < 1) requestAnimationFrame(step);
+    else start = null;
+  }
+  node.g.addEventListener("mouseenter", () => {
+    if (start !== null) return;
+    start = performance.now();
+    requestAnimationFrame(step);
+  });
+  return () => start !== null; // true while morphing: the live thumbnail waits
+}
+
 /** Build the graph into `root`; returns {draw(frame, run, ui)}. */
 export function createGraph(root, store) {
   const svg = el("svg", { viewBox: "0 0 512 312", role: "img", "aria-label": "model overview graph" });
@@ -128,6 +172,8 @@ export function createGraph(root, store) {
   const nodes = Object.fromEntries(Object.keys(NODES).map((name) => [name, makeNode(svg, name)]));
   const bars = makeLosses(svg);
   bindLayerNodes(nodes, store);
+  let lastFrame = null;
+  const morphing = bindMorph(nodes.generator, () => lastFrame);
 
   function thumbs(frame, ui) {
     const { header, arrays } = frame, box = header.view_box;
@@ -140,8 +186,10 @@ export function createGraph(root, store) {
     const noise = arrays.noise, k = noise.shape[1];
     const flat = k === 2 ? noise : Float32Array.from({ length: noise.length * 2 }, (_, i) => (i % 2 ? 0.5 : noise[i >> 1]));
     dots(g, s, flat, [0, 1, 0, 1], "#5f6368", 2);
-    [g, s] = ctx("generator");
-    paintOverlay(g, s, s, frame, { layer_manifold: true });
+    if (!morphing()) {
+      [g, s] = ctx("generator");
+      paintOverlay(g, s, s, frame, { layer_manifold: true });
+    }
     [g, s] = ctx("fake"); dots(g, s, arrays.fake, box, FAKE_STROKE);
     [g, s] = ctx("real"); dots(g, s, arrays.real, box, REAL_FILL);
     [g, s] = ctx("discriminator"); heat(g, s, arrays.d_grid);
@@ -173,6 +221,7 @@ export function createGraph(root, store) {
       caption.textContent = phase ? NARRATION[phase] : "Training: each epoch updates D k_D times, then G k_G times.";
       caption.classList.toggle("active-d", phase === "d");
       caption.classList.toggle("active-g", phase === "g");
+      lastFrame = frame;
       thumbs(frame, ui);
       losses(frame.header);
     },

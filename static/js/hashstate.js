@@ -15,19 +15,48 @@ export const UI_SETTINGS = {
   layer_gradients: { type: "boolean", default: true, label: "Generator gradients" },
   max_epochs_per_s: { type: "number", default: 0, label: "Speed (epochs/s, 0 = max)" },
   slow_motion: { type: "boolean", default: false, label: "Slow motion" },
+  manifold_axis_u: { type: "integer", default: 0, label: "Manifold slice: first latent axis" },
+  manifold_axis_v: { type: "integer", default: 1, label: "Manifold slice: second latent axis" },
 };
 
 export function uiDefaults() {
   return Object.fromEntries(Object.entries(UI_SETTINGS).map(([k, v]) => [k, v.default]));
 }
 
-/** Parse `location.hash` into {params, ui, hidden}; unknown or invalid entries are ignored. */
+// Drawn points (unit square) travel in the link as base64url uint16 pairs: 4 bytes a point,
+// a 1/65535 grid, far finer than a mouse can draw.
+const POINT_SCALE = 65535;
+
+export function encodePoints(points) {
+  const bytes = new Uint8Array(points.length * 4);
+  const view = new DataView(bytes.buffer);
+  points.forEach(([x, y], i) => {
+    view.setUint16(4 * i, Math.round(Math.min(1, Math.max(0, x)) * POINT_SCALE), true);
+    view.setUint16(4 * i + 2, Math.round(Math.min(1, Math.max(0, y)) * POINT_SCALE), true);
+  });
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+export function decodePoints(text) {
+  try {
+    const bytes = Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+    const view = new DataView(bytes.buffer);
+    return Array.from({ length: Math.floor(bytes.length / 4) }, (_, i) =>
+      [view.getUint16(4 * i, true) / POINT_SCALE, view.getUint16(4 * i + 2, true) / POINT_SCALE]);
+  } catch {
+    return null; // a damaged link: ignore the points, keep the rest
+  }
+}
+
+/** Parse `location.hash` into {params, ui, hidden, points}; unknown or invalid entries are ignored. */
 export function readHash(schema, hash = location.hash) {
   const entries = new URLSearchParams(hash.replace(/^#/, ""));
   const props = Object.fromEntries(properties(schema).map((p) => [p.key, p]));
-  const out = { params: {}, ui: {}, hidden: [] };
+  const out = { params: {}, ui: {}, hidden: [], points: null };
   for (const [key, text] of entries) {
-    if (key.endsWith("_hide")) {
+    if (key === "points") {
+      out.points = decodePoints(text);
+    } else if (key.endsWith("_hide")) {
       if (text === "1" || text === "true") out.hidden.push(key.slice(0, -5));
     } else if (props[key]) {
       const value = coerce(props[key], text);
@@ -40,10 +69,11 @@ export function readHash(schema, hash = location.hash) {
   return out;
 }
 
-/** The hash string for a state: all params, non-default UI settings, hidden controls. */
-export function formatHash(params, ui, hidden) {
+/** The hash string for a state: all params, non-default UI settings, hidden controls, drawn points. */
+export function formatHash(params, ui, hidden, points = null) {
   const entries = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) entries.set(key, String(value));
+  if (params.dataset === "drawn" && points?.length) entries.set("points", encodePoints(points));
   for (const [key, value] of Object.entries(ui)) {
     if (UI_SETTINGS[key] && value !== UI_SETTINGS[key].default) entries.set(key, String(value));
   }
@@ -61,8 +91,8 @@ function withForeignKeys(hash) {
 export function bindHash(store) {
   let last = "";
   store.subscribe((state, changed) => {
-    if (!["params", "ui", "hidden"].some((k) => changed.has(k))) return;
-    const hash = withForeignKeys(formatHash(state.params, state.ui, state.hidden));
+    if (!["params", "ui", "hidden", "drawnPoints"].some((k) => changed.has(k))) return;
+    const hash = withForeignKeys(formatHash(state.params, state.ui, state.hidden, state.drawnPoints));
     if (hash !== last) {
       last = hash;
       history.replaceState(null, "", hash);

@@ -76,17 +76,19 @@ export function createTransport(root, store, send, schema) {
   teacherLabel.append(teacher, " choose controls to hide");
   teacherLabel.title = "mark controls as hidden; the link in the address bar then hides them";
 
-  const share = button("🔗 Copy link", "share", "copy a link that reproduces this setup", async () => {
+  const share = button("Copy link", "share", "copy a link that reproduces this setup", async () => {
     try {
       await navigator.clipboard.writeText(location.href);
       share.textContent = "✓ Link copied";
     } catch {
       window.prompt("Copy this link:", location.href); // no clipboard permission (e.g. plain http)
     }
-    setTimeout(() => { share.textContent = "🔗 Copy link"; }, 2000);
+    setTimeout(() => { share.textContent = "Copy link"; }, 2000);
   });
 
-  root.append(group(reset, play), steps, speedGroup, counterGroup, presetGroup, group(share, teacherLabel));
+  root.append(group(reset, play), steps, speedGroup, counterGroup, presetGroup);
+  // Sharing tools sit in the page header, where they do not crowd the training controls.
+  (document.getElementById("header-tools") || root).append(group(share, teacherLabel));
 
   store.subscribe((state, changed) => {
     if (changed.has("run")) {

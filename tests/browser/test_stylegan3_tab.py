@@ -114,6 +114,38 @@ def test_layer_view_shows_the_layer(page) -> None:
     assert pixels(page).shape[:2] == (64, 64)
 
 
+def test_pad_mixing_grid_and_interpolation(page) -> None:
+    before = pixels(page)
+    pad = page.locator("canvas[data-role=sg3-pad]").bounding_box()
+    page.mouse.move(pad["x"] + pad["width"] / 2, pad["y"] + pad["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(pad["x"] + pad["width"] * 0.6, pad["y"] + pad["height"] / 2, steps=4)  # half a seed right
+    page.mouse.up()
+    settle(page)
+    offset = page.evaluate("() => window.ganlabStyleGAN3.store.get('params').seed_offset")
+    assert 0.2 < offset[0] < 0.8 and offset[1] == 0
+    assert np.abs(pixels(page) - before).mean() > 1  # W blended toward seed 1
+    page.click("#tab-stylegan3 button:text-is('Snap')")
+    page.click("#tab-stylegan3 button:text-is('fine')")
+    settle(page)
+    assert page.evaluate("() => window.ganlabStyleGAN3.store.get('params').mix_ws") == list(range(11, 16))
+    page.select_option("#tab-stylegan3 select.sg3-grid-size", "2")
+    page.click("#tab-stylegan3 button:text-is('Render grid')")
+    page.wait_for_function(
+        "() => document.querySelector('.sg3-grid-size + button + span').textContent.startsWith('4/4')"
+    )
+    assert page.eval_on_selector("canvas[data-role=sg3-grid]", "c => [c.width, c.height]") == [128, 128]
+    page.fill("#tab-stylegan3 input[name=interp_steps_box]", "3")
+    page.dispatch_event("#tab-stylegan3 input[name=interp_steps_box]", "change")
+    page.click("#tab-stylegan3 button:text-is('Render & play')")
+    page.wait_for_function(
+        "() => /3 frames, playing/.test(document.querySelector('#tab-stylegan3').innerText)"
+    )
+    page.click("#tab-stylegan3 button:text-is('Stop')")
+    page.click("#tab-stylegan3 button:text-is('none')")
+    settle(page)
+
+
 def test_download_png_with_settings_in_name(page, tmp_path: Path) -> None:
     with page.expect_download(timeout=20_000) as info:
         page.click("[data-role=sg3-download]")
@@ -142,3 +174,23 @@ def test_shared_link_reproduces_the_image(page, sg3_server: LiveServer) -> None:
     assert other.input_value("#tab-stylegan3 [data-param=seed]") == "5"
     assert np.abs(pixels(other) - original).mean() < 1
     other.close()
+
+
+def test_upload_and_pick_a_conditional_model(page, tmp_path: Path) -> None:
+    from tests.server.test_stylegan3_api import save_micro_network
+
+    save_micro_network(tmp_path / "micro.safetensors")
+    page.set_input_files("#tab-stylegan3 input[type=file]", str(tmp_path / "micro.safetensors"))
+    picked = "() => document.querySelector('#tab-stylegan3 select[data-param=model]').value"
+    page.wait_for_function(f"{picked} === 'uploads/micro.safetensors'", timeout=20_000)
+    page.wait_for_function(
+        "() => document.querySelector('canvas[data-role=sg3-image]').width === 32", timeout=20_000
+    )
+    settle(page)
+    assert page.is_visible("#tab-stylegan3 [data-param=class_idx]")
+    first = pixels(page)
+    page.fill("#tab-stylegan3 [data-param=class_idx]", "2")
+    page.dispatch_event("#tab-stylegan3 [data-param=class_idx]", "change")
+    settle(page)
+    assert np.abs(pixels(page) - first).mean() > 0.5
+    page.wait_for_function("() => location.hash.includes('sg3.class_idx=2')", timeout=5_000)

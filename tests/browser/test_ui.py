@@ -108,7 +108,7 @@ def test_pause_step_and_reset(app_page) -> None:
     assert page.inner_text("#epoch-counter") == "000,000"
 
 
-def test_drawing_changes_real_samples(app_page) -> None:
+def test_drawing_changes_real_samples(app_page, browser, server) -> None:
     page, _ = app_page
     page.uncheck("[data-ui=layer_fake]")
     page.uncheck("[data-ui=layer_gradients]")
@@ -130,6 +130,17 @@ def test_drawing_changes_real_samples(app_page) -> None:
     page.wait_for_timeout(300)
     cx, cy, n = page.evaluate(OVERLAY_GREEN)
     assert n > 50 and cx > 0.7 and cy < 0.3, (before, (cx, cy, n))
+    link = page.evaluate("location.hash")
+    assert "dataset=drawn" in link and "points=" in link, "a drawing travels in the shared link"
+    context, shared, errors = open_page(browser, server, link)
+    try:
+        shared.wait_for_function("window.ganlab.frames.latest.header.dataset === 'drawn'", timeout=10_000)
+        real = shared.evaluate("Array.from(window.ganlab.frames.latest.arrays.real)")
+        xs, ys = real[0::2], real[1::2]
+        assert sum(xs) / len(xs) > 0.7 and sum(ys) / len(ys) > 0.7, "the shared drawing is the real data"
+    finally:
+        context.close()
+    assert not errors, errors
 
 
 def test_hash_link_restores_setup(browser, server) -> None:
@@ -258,5 +269,43 @@ def test_teacher_hides_controls_and_graph_toggles_layers(app_page) -> None:
     page.uncheck("#teacher-mode")
     assert not page.is_visible("[data-param=d_lr]") and not page.is_visible("#btn-step_epoch")
     page.click("#node-real")
-    assert not page.is_checked("[data-ui=layer_real]") and "layer_real=false" in page.evaluate("location.hash")
+    assert not page.is_checked("[data-ui=layer_real]")
+    assert "layer_real=false" in page.evaluate("location.hash")
     assert "layer-off" in page.get_attribute("#node-real", "class")
+
+
+def test_manifold_slice_axes_from_link(browser, server) -> None:
+    context, page, errors = open_page(browser, server, "#noise_dim=4&manifold_axis_u=1&manifold_axis_v=3")
+    try:
+        axes = "window.ganlab.frames.latest.header.manifold_axes.join()"
+        page.wait_for_function(f"{axes} === '1,3'", timeout=10_000)
+        assert page.is_visible("[data-control=manifold_axes]")
+        page.fill("#manifold_axis_v", "2")
+        page.dispatch_event("#manifold_axis_v", "change")
+        page.wait_for_function(f"{axes} === '1,2'", timeout=10_000)
+        assert "manifold_axis_v=2" in page.evaluate("location.hash")
+    finally:
+        context.close()
+    assert not errors, errors
+
+
+GENERATOR_THUMB = """() => {
+  const c = document.querySelector('#node-generator canvas');
+  return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data);
+}"""
+
+
+def test_generator_hover_morphs_from_noise_grid(app_page) -> None:
+    page, _ = app_page
+    # Some training, so the manifold differs from the flat grid.
+    page.evaluate("for (let i = 0; i < 30; i++) window.ganlab.send({type: 'step', what: 'epoch'})")
+    page.wait_for_function("window.ganlab.store.get('run').epoch === 30", timeout=10_000)
+    page.wait_for_timeout(300)
+    settled = page.evaluate(GENERATOR_THUMB)
+    page.hover("#node-generator")
+    page.wait_for_timeout(250)
+    early = page.evaluate(GENERATOR_THUMB)
+    page.wait_for_timeout(2300)
+    late = page.evaluate(GENERATOR_THUMB)
+    assert sum(a != b for a, b in zip(early, settled, strict=True)) > 100, "the morph starts from the grid"
+    assert sum(a != b for a, b in zip(late, settled, strict=True)) < 50, "and ends on the manifold"

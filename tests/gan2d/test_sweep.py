@@ -165,3 +165,30 @@ def test_report_html_is_self_contained(finished):
 def test_sweep_json_records_the_spec(finished):
     out, s, _ = finished
     assert json.loads((out / "sweep.json").read_text())["grid"] == {"d_lr": ["0.05", "0.1"]}
+
+
+def test_a_crashing_run_is_recorded_as_an_error_and_the_rest_still_run(tmp_path, monkeypatch):
+    import ganlab.gan2d.trainer as trainer_module
+
+    real_train = trainer_module.Trainer.train
+
+    def train(self, epochs, every=0, callback=None):
+        if self.params.pack == 2:
+            raise RuntimeError("boom")
+        return real_train(self, epochs, every, callback)
+
+    monkeypatch.setattr(trainer_module.Trainer, "train", train)
+    outcome = run_sweep(spec({"pack": ["1", "2"]}), tmp_path)
+    status = {r["setting"]["pack"]: r["status"] for r in outcome.results}
+    assert status == {1: "ok", 2: "error"} and len(outcome.results) == 4
+    assert all("RuntimeError: boom" in r["error"] for r in outcome.results if r["status"] == "error")
+    assert "boom" in (tmp_path / "runs.csv").read_text()
+
+
+def test_ray_backend_without_ray_says_how_to_install(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray now raises ImportError
+    with pytest.raises(SweepError, match=r"pip install 'ganlab\[ray\]'"):
+        run_sweep(spec({"pack": ["1"]}, seeds=1), tmp_path, backend="ray")
+    assert not list((tmp_path / "runs").glob("*.json"))

@@ -40,6 +40,8 @@ async def test_http_endpoints(server: LiveServer) -> None:
     assert schema["properties"]["g_width"]["x-kind"] == "structural"
     assert "gan_lab" in schema["presets"] and any(d["id"] == "ring8" for d in schema["datasets"])
     assert get(server.url + "/docs")[0] == 200
+    paths = json.loads(get(server.url + "/openapi.json")[1])["paths"]
+    assert {"/healthz", "/api/gan2d/schema", "/api/gan2d/sessions/{session_id}/model"} <= set(paths)
     status, body, kind = get(server.url + "/")
     assert status == 200 and "text/html" in kind and b"GAN Lab" in body
 
@@ -312,3 +314,26 @@ async def test_resume_command_moves_the_socket(server: LiveServer) -> None:
     with pytest.raises(urllib.error.HTTPError):  # the session it left is gone
         await asyncio.to_thread(get, base)
     await client.close()
+
+
+async def test_manifold_slice_axes(server: LiveServer) -> None:
+    client, hello = await open_session(server)
+    assert hello["manifold_axes"] == [0, 1]
+    await client.send({"type": "view", "manifold_axes": [0, 3]})
+    assert (await client.expect("error"))["field"] == "manifold_axes"  # noise_dim is 2
+    await client.send({"type": "set", "params": {"noise_dim": 5}})
+    await client.expect("params")
+    await client.send({"type": "view", "manifold_axes": [2, 4]})
+    header = await client.frame(manifold_axes=[2, 4])
+    assert client.arrays["manifold"].shape == (21 * 21, 2) and header["noise_dim"] == 5
+    await client.close()
+
+
+async def test_ganlab_serve_cli_entry_point() -> None:
+    live = await asyncio.to_thread(start_server, {"GANLAB_MAX_SESSIONS": "2"}, 30.0, True)
+    try:
+        health = json.loads((await asyncio.to_thread(get, live.url + "/healthz"))[1])
+        assert health["status"] == "ok" and health["sessions"] == 0
+        assert "127.0.0.1" in live.log()  # loopback by default
+    finally:
+        live.stop()

@@ -56,10 +56,12 @@ def test_parse_message_names_the_problem(message: dict, needle: str) -> None:
 def test_settings_come_from_ganlab_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GANLAB_MAX_SESSIONS", "3")
     monkeypatch.setenv("GANLAB_FRAME_HZ", "12.5")
+    monkeypatch.setenv("GANLAB_ALLOWED_ORIGINS", '["http://lab.example:8000"]')
     get_settings.cache_clear()
     try:
         settings = get_settings()
         assert settings.max_sessions == 3 and settings.frame_hz == 12.5 and settings.host == "127.0.0.1"
+        assert settings.allowed_origins == ["http://lab.example:8000"]
     finally:
         get_settings.cache_clear()
 

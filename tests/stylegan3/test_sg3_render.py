@@ -117,3 +117,17 @@ def test_cuda_fp16_close_to_fp32():
     a = render.synthesize(G, ws, force_fp32=True)
     b = render.synthesize(G, ws)
     assert (a - b).abs().max() < 0.05
+
+
+def test_catalog_lists_model_files_and_summarises(tmp_path, monkeypatch):
+    from ganlab.stylegan3.catalog import find_model_files, summary
+
+    (tmp_path / "b.safetensors").write_bytes(b"x")
+    (tmp_path / "a.pkl").write_bytes(b"x")
+    (tmp_path / "notes.txt").write_text("x")
+    monkeypatch.setenv("GANLAB_MODELS_DIR", str(tmp_path))
+    assert [p.name for p in find_model_files()] == ["a.pkl", "b.safetensors"]
+    assert find_model_files(tmp_path / "missing") == []
+    info = summary(load_fixture("official_r32").generator())
+    assert info["config"] == "R" and info["resolution"] == 32 and not info["conditional"]
+    assert info["layers"][-1] == {"name": "L14_32_3", "size": 32, "channels": 3}

@@ -23,6 +23,7 @@ export function createInterpolation({ get, request, animator, maxFrames }) {
   let bitmaps = [];
   let clock = 0;
   let status = ""; // set by `done`; frames decode asynchronously and must not overwrite it
+  let expected = 0; // frames asked for by the last request
 
   function play() {
     clock = 0;
@@ -50,6 +51,7 @@ export function createInterpolation({ get, request, animator, maxFrames }) {
     request({ type: "interpolate", params, to_seed: toSeed, steps });
     note.textContent = `rendering ${steps} frames…`;
     status = "";
+    expected = steps;
   });
   const root = section("Interpolation", target.root, stepSlider.root, fpsSlider.root,
     el("div", { className: "sg3-buttons" }, render, button("Stop", stop), note), canvas);
@@ -66,7 +68,7 @@ export function createInterpolation({ get, request, animator, maxFrames }) {
     },
     done(message) {
       if (message.kind !== "interpolate") return;
-      status = message.superseded ? `${bitmaps.length} frames (stopped by a newer request)` : `${bitmaps.length} frames, playing`;
+      status = message.superseded ? "stopped by a newer request" : `${expected} frames, playing`;
       note.textContent = status;
     },
   };

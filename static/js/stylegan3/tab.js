@@ -9,7 +9,7 @@ import { createAnimator } from "./animator.js";
 import { connectRender } from "./connection.js";
 import { createEquivariancePanel } from "./equivariance.js";
 import { createInterpolation } from "./interpolation.js";
-import { createLatentPanel } from "./latent.js";
+import { createLatentPanel, moveLatent } from "./latent.js";
 import { createLayerPanel } from "./layers.js";
 import { createMixingPanel } from "./mixing.js";
 import { createModelPanel } from "./models.js";
@@ -20,6 +20,7 @@ import { createViewer } from "./viewer.js";
 import { el } from "./widgets.js";
 
 const CSS_HREF = new URL("../../css/stylegan3.css", import.meta.url).href;
+const IMAGE_DRAG_SEEDS = 4;
 const HASH_WRITE_MS = 300; // browsers throttle replaceState storms; animations change params every frame
 
 function injectCss() {
@@ -79,7 +80,9 @@ export async function mountStyleGAN3Tab(root) {
   const badge = el("span", { className: "sg3-badge", textContent: "device…" });
   badge.dataset.role = "sg3-device";
   const models = createModelPanel({ onPick: (id) => pickModel(id), notify: (t) => banner.show(t) });
-  const viewer = createViewer({ getParams: () => requestParams(get(), schema), onError: (t) => banner.show(t) });
+  const viewer = createViewer({ getParams: () => requestParams(get(), schema), onError: (t) => banner.show(t),
+    // A drag across the whole image moves 4 seeds, about the official 0.04 seed per font-size of travel.
+    onDrag: (dx, dy) => { const p = get(); set(moveLatent(p.seed, p.seed_offset, dx * IMAGE_DRAG_SEEDS, dy * IMAGE_DRAG_SEEDS)); } });
   const latent = createLatentPanel({ get, set, animator });
   const truncation = createTruncationPanel({ schema, set });
   const equivariance = createEquivariancePanel({ schema, get, set, animator });

@@ -49,9 +49,24 @@ export async function downloadPng(params) {
   return name;
 }
 
-export function createViewer({ getParams, onError }) {
-  const canvas = el("canvas", { className: "sg3-canvas", width: 256, height: 256 });
+/** Dragging the image calls `onDrag(dx, dy)` in units of the displayed width, like the official result area. */
+function bindDrag(canvas, onDrag) {
+  let last = null;
+  canvas.addEventListener("pointerdown", (e) => { last = e; canvas.setPointerCapture(e.pointerId); });
+  canvas.addEventListener("pointermove", (e) => {
+    if (!last) return;
+    const width = canvas.getBoundingClientRect().width || 1;
+    onDrag((e.clientX - last.clientX) / width, (e.clientY - last.clientY) / width);
+    last = e;
+  });
+  for (const type of ["pointerup", "pointercancel"]) canvas.addEventListener(type, () => { last = null; });
+}
+
+export function createViewer({ getParams, onError, onDrag }) {
+  const canvas = el("canvas", { className: "sg3-canvas", width: 256, height: 256,
+    title: "Drag to move through latent space" });
   canvas.dataset.role = "sg3-image";
+  if (onDrag) bindDrag(canvas, onDrag);
   const note = el("div", { className: "sg3-caption", textContent: "No image yet." });
   const timing = el("span", { className: "sg3-timing", textContent: "—" });
   timing.dataset.role = "sg3-timing";
@@ -78,7 +93,8 @@ export function createViewer({ getParams, onError }) {
     canvas.dataset.id = String(header.id);
     note.textContent = caption(header);
     meter.tick();
-    timing.textContent = `${ms(header.render_ms)} per image · ${meter.rate().toFixed(1)} frames/s`;
+    const rate = meter.rate(); // needs two frames in the window; a single still image has no rate
+    timing.textContent = `${ms(header.render_ms)} per image` + (rate ? ` · ${rate.toFixed(1)} frames/s` : "");
   }
 
   return {

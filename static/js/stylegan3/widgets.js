@@ -64,7 +64,7 @@ export function intBox({ label, min, max, value, onChange, name }) {
   if (name) box.dataset.param = name;
   box.addEventListener("change", () => {
     const n = Number(box.value);
-    if (Number.isInteger(n) && n >= min && n <= max) onChange(n);
+    if (Number.isInteger(n) && n >= Number(box.min) && n <= Number(box.max)) onChange(n); // bounds may change
     else box.value = box.dataset.last ?? value;
   });
   return { root: el("label", { className: "sg3-row sg3-int-row" }, el("span", { textContent: label }), box), box,

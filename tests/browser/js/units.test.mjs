@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { PRGN_LUT, stretch } from "../../../static/js/colors.js";
 import { parseCsv } from "../../../static/js/csvupload.js";
 import { decodeFrame } from "../../../static/js/frame.js";
-import { formatHash, readHash } from "../../../static/js/hashstate.js";
+import { decodePoints, encodePoints, formatHash, readHash } from "../../../static/js/hashstate.js";
 import { coerce, isLogScale } from "../../../static/js/schema.js";
 import { formatEpoch } from "../../../static/js/transport.js";
 
@@ -77,4 +77,16 @@ test("GAN Lab counter format and colour scale", () => {
   assert.deepEqual(PRGN_LUT[255], [0, 68, 27]);
   assert.equal(stretch(0.5), 0.5);
   assert.ok(stretch(0.6) > 0.6 && stretch(0.4) < 0.4);
+});
+
+test("drawn points survive the link to 1/65535", () => {
+  const points = [[0, 1], [0.25, 0.5], [0.123456, 0.987654]];
+  const text = encodePoints(points);
+  assert.match(text, /^[A-Za-z0-9_-]+$/, "URL-safe");
+  decodePoints(text).forEach(([x, y], i) => {
+    assert.ok(Math.abs(x - points[i][0]) < 1e-4 && Math.abs(y - points[i][1]) < 1e-4);
+  });
+  const hash = formatHash({ dataset: "drawn" }, {}, [], points);
+  assert.equal(readHash({ properties: {} }, hash).points.length, 3);
+  assert.equal(decodePoints("%%%"), null);
 });
