@@ -133,16 +133,20 @@ function sliceAxes(store) {
   return box;
 }
 
-/** Build the view; returns {root, plot, overlay, draw(frame)}. */
-export function createDistView(store) {
+/**
+ * Build the view; returns {root, plot, overlay, draw(frame)}. `compact` builds just the plot
+ * (no id, no layer toggles or slice axes) for small multiples such as compare mode's tiles,
+ * which follow the main view's layer settings.
+ */
+export function createDistView(store, { compact = false } = {}) {
   const root = document.createElement("div");
   const plot = document.createElement("div");
   plot.className = "dist";
-  plot.id = "dist";
+  if (!compact) plot.id = "dist"; // only the main view is #dist
   const heatmap = Object.assign(document.createElement("canvas"), { className: "heatmap", width: 64, height: 64 });
   const overlay = Object.assign(document.createElement("canvas"), { className: "overlay" });
   plot.append(heatmap, overlay);
-  root.append(plot, layerToggles(store), sliceAxes(store));
+  root.append(plot, ...(compact ? [] : [layerToggles(store), sliceAxes(store)]));
 
   function draw(frame) {
     if (store.get("drawing")) return; // the drawing tool owns the overlay meanwhile

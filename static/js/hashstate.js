@@ -81,9 +81,13 @@ export function formatHash(params, ui, hidden, points = null) {
   return "#" + entries.toString();
 }
 
+// Keys other modules own without a dot: `compare` is compare mode's spec (js/compare/).
+const KEPT_KEYS = new Set(["compare"]);
+
 /** Other tabs' keys are namespaced with a dot (`sg3.seed`): keep them when rewriting the hash. */
 function withForeignKeys(hash) {
-  const foreign = [...new URLSearchParams(location.hash.replace(/^#/, ""))].filter(([key]) => key.includes("."));
+  const foreign = [...new URLSearchParams(location.hash.replace(/^#/, ""))]
+    .filter(([key]) => key.includes(".") || KEPT_KEYS.has(key));
   return foreign.length ? `${hash}&${new URLSearchParams(foreign)}` : hash;
 }
 

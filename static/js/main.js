@@ -5,6 +5,7 @@
  */
 
 import { createCharts } from "./charts.js";
+import { mountCompare } from "./compare/comparemode.js";
 import { buildControl, createControls } from "./controls.js";
 import { createCsvUpload } from "./csvupload.js";
 import { createDistView } from "./distview.js";
@@ -72,12 +73,13 @@ async function main() {
   const send = (message) => socket?.send(message)
     || banner.show("Not connected to the server; retrying…", { kind: "info", timeout_ms: 3000 });
   const { view, graph, charts } = buildPage(schema, store, send, banner, frames);
+  const compare = mountCompare({ schema, store, sendMain: send }); // before the hide toggles: it adds a control
   bindHash(store);
   addAllHideToggles(store);
   bindHidden(store)();
   socket = connectSession(createSessionHandlers({ schema, store, charts, frames, banner, send }));
   startRenderLoop({ schema, store, frames, view, graph, charts });
-  window.ganlab = { store, schema, send, frames }; // for tests and the console
+  window.ganlab = { store, schema, send, frames, compare }; // for tests and the console
 }
 
 main().catch((error) => {

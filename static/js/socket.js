@@ -9,24 +9,27 @@ const SESSION_KEY = "ganlab.session_id";
 const CLOSE_SERVER_FULL = 1013;
 const CLOSE_REPLACED = 4001;
 
-function socketUrl() {
+function socketUrl(sessionKey) {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   const base = `${scheme}://${location.host}${location.pathname.replace(/[^/]*$/, "")}ws/gan2d`;
-  const sid = sessionStorage.getItem(SESSION_KEY);
+  const sid = sessionStorage.getItem(sessionKey);
   return sid ? `${base}?session_id=${encodeURIComponent(sid)}` : base;
 }
 
 /**
  * Open the session socket. `handlers` maps message types (hello, params, status, error,
  * history) plus `frame` and `connection` to functions. Returns {send, sessionId}.
+ * `sessionKey` names the sessionStorage entry holding the session id: other views that run
+ * their own sessions (compare mode) use their own keys, so they resume independently.
  */
-export function connectSession(handlers) {
+export function connectSession(handlers, { sessionKey = SESSION_KEY } = {}) {
   let ws = null;
   let attempt = 0;
   let stopped = false;
 
   function open() {
-    ws = new WebSocket(socketUrl());
+    if (stopped) return; // closed while a reconnect was pending
+    ws = new WebSocket(socketUrl(sessionKey));
     ws.binaryType = "arraybuffer";
     ws.onopen = () => { attempt = 0; handlers.connection?.("open"); };
     ws.onmessage = (event) => {
@@ -35,7 +38,7 @@ export function connectSession(handlers) {
         return;
       }
       const message = JSON.parse(event.data);
-      if (message.type === "hello") sessionStorage.setItem(SESSION_KEY, message.session_id);
+      if (message.type === "hello") sessionStorage.setItem(sessionKey, message.session_id);
       handlers[message.type]?.(message);
     };
     ws.onclose = (event) => {
@@ -54,7 +57,12 @@ export function connectSession(handlers) {
       ws.send(JSON.stringify(message));
       return true;
     },
-    sessionId: () => sessionStorage.getItem(SESSION_KEY),
-    close() { stopped = true; ws?.close(); },
+    sessionId: () => sessionStorage.getItem(sessionKey),
+    close() {
+      stopped = true;
+      // Closing a socket that is still connecting makes the browser log an error; close it once open.
+      if (ws?.readyState === WebSocket.CONNECTING) { const pending = ws; pending.onopen = () => pending.close(); }
+      else ws?.close();
+    },
   };
 }

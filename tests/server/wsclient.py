@@ -43,7 +43,7 @@ class GanClient:
         self.texts.append(message)
         return message
 
-    async def expect(self, kind: str, timeout: float = 5.0, **match: Any) -> dict:
+    async def expect(self, kind: str, timeout: float = 10.0, **match: Any) -> dict:
         """The next text message of `kind` (whose fields equal `match`); frames are recorded on the way."""
         deadline = time.monotonic() + timeout
         while True:
@@ -54,7 +54,7 @@ class GanClient:
             if message and message["type"] == kind and all(message.get(k) == v for k, v in match.items()):
                 return message
 
-    async def frame(self, timeout: float = 5.0, **match: Any) -> dict:
+    async def frame(self, timeout: float = 10.0, **match: Any) -> dict:
         """The next frame header whose fields equal `match`."""
         deadline = time.monotonic() + timeout
         while True:

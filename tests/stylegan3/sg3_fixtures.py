@@ -37,5 +37,10 @@ def load_fixture(name: str) -> Fixture:
     with safe_open(str(FIXTURES / f"{name}.safetensors"), "pt") as f:
         meta = f.metadata()
         tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118
-    return Fixture(name, json.loads(meta["init_kwargs"]), json.loads(meta["layer_names"]),
-                   json.loads(meta.get("cases", "[]")), tensors)
+    return Fixture(
+        name,
+        json.loads(meta["init_kwargs"]),
+        json.loads(meta["layer_names"]),
+        json.loads(meta.get("cases", "[]")),
+        tensors,
+    )

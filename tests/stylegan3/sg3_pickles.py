@@ -18,8 +18,12 @@ import types
 import numpy as np
 import torch
 
-STYLEGAN3_SRC = '"""Alias-Free Generative Adversarial Networks (dummy text for tests)."""\nclass SynthesisInput: pass\n'
-STYLEGAN2_SRC = '"""dummy StyleGAN2 file for tests"""\nclass SynthesisBlock: pass\nclass DiscriminatorBlock: pass\n'
+STYLEGAN3_SRC = (
+    '"""Alias-Free Generative Adversarial Networks (dummy text for tests)."""\nclass SynthesisInput: pass\n'
+)
+STYLEGAN2_SRC = (
+    '"""dummy StyleGAN2 file for tests"""\nclass SynthesisBlock: pass\nclass DiscriminatorBlock: pass\n'
+)
 
 
 def _reconstruct_placeholder(meta):  # stands in for the official global; never called
@@ -97,8 +101,11 @@ def _attributes(module: torch.nn.Module) -> dict:
     spec = getattr(module, "spec", None)
     if spec is None:
         return {}
-    return {"in_size": np.array([spec.in_size] * 2, dtype=np.int64), "in_cutoff": np.float64(spec.in_cutoff),
-            "use_fp16": np.bool_(spec.use_fp16)}
+    return {
+        "in_size": np.array([spec.in_size] * 2, dtype=np.int64),
+        "in_cutoff": np.float64(spec.in_cutoff),
+        "use_fp16": np.bool_(spec.use_fp16),
+    }
 
 
 def module_state(module: torch.nn.Module, init_kwargs: dict | None = None) -> dict:
@@ -111,7 +118,9 @@ def module_state(module: torch.nn.Module, init_kwargs: dict | None = None) -> di
     for hooks in ("_backward_hooks", "_forward_hooks", "_forward_pre_hooks", "_state_dict_hooks"):
         state[hooks] = collections.OrderedDict()
     state["_modules"] = collections.OrderedDict(
-        (name, Persistent(type(child).__name__, module_state(child))) for name, child in module._modules.items())
+        (name, Persistent(type(child).__name__, module_state(child)))
+        for name, child in module._modules.items()
+    )
     state.update(_attributes(module))
     state["_init_args"] = ()
     state["_init_kwargs"] = init_kwargs or {}
@@ -128,15 +137,22 @@ def snapshot(G, D_tensors: dict | None = None) -> dict:
     """The training loop's top-level dict: G, D, G_ema, augment_pipe, training_set_kwargs."""
     d_state = module_state(torch.nn.Module())
     d_state["_parameters"] = collections.OrderedDict(
-        (k, torch.nn.Parameter(v)) for k, v in (D_tensors or {"b4.fc.weight": torch.randn(4, 8)}).items())
+        (k, torch.nn.Parameter(v)) for k, v in (D_tensors or {"b4.fc.weight": torch.randn(4, 8)}).items()
+    )
     return {
         "G": generator_object(G),
         "D": Persistent("Discriminator", d_state, STYLEGAN2_SRC),
         "G_ema": generator_object(G),
         "augment_pipe": None,
-        "training_set_kwargs": {"class_name": "training.dataset.ImageFolderDataset", "path": "x.zip",
-                                "use_labels": False, "max_size": 10, "xflip": False, "resolution": 32,
-                                "random_seed": 0},
+        "training_set_kwargs": {
+            "class_name": "training.dataset.ImageFolderDataset",
+            "path": "x.zip",
+            "use_labels": False,
+            "max_size": 10,
+            "xflip": False,
+            "resolution": 32,
+            "random_seed": 0,
+        },
     }
 
 

@@ -16,8 +16,14 @@ REPO = Path(__file__).resolve().parents[2]
 
 def run_cli(*args, check=True):
     env = {**os.environ, "PYTHONPATH": str(REPO), "GANLAB_DEVICE": "cpu", "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run([sys.executable, "-m", "ganlab", "stylegan3", *map(str, args)], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ganlab", "stylegan3", *map(str, args)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if check:
         assert proc.returncode == 0, proc.stderr
     return proc
@@ -34,8 +40,21 @@ def test_convert_then_generate_matches_official_pixels(pkl, tmp_path):
     st = tmp_path / "t32.safetensors"
     out = run_cli("convert", pkl, st)
     assert st.is_file() and "wrote" in out.stdout
-    run_cli("generate", "--network", st, "--seeds", "0,42", "--translate", "0.1,-0.2", "--rotate", "30",
-            "--grid", "1x2", "--outdir", tmp_path / "out")
+    run_cli(
+        "generate",
+        "--network",
+        st,
+        "--seeds",
+        "0,42",
+        "--translate",
+        "0.1,-0.2",
+        "--rotate",
+        "30",
+        "--grid",
+        "1x2",
+        "--outdir",
+        tmp_path / "out",
+    )
     fx = load_fixture("official_t32")
     expected = (fx.tensors["case3.img"].permute(0, 2, 3, 1) * 127.5 + 128).clamp(0, 255).byte().numpy()
     for i, seed in enumerate([0, 42]):
@@ -45,8 +64,19 @@ def test_convert_then_generate_matches_official_pixels(pkl, tmp_path):
 
 
 def test_generate_from_pickle_with_truncation_and_cutoff(pkl, tmp_path):
-    proc = run_cli("generate", "--network", pkl, "--seeds", "42", "--trunc", "0.6", "--trunc-cutoff", "5",
-                   "--outdir", tmp_path)
+    proc = run_cli(
+        "generate",
+        "--network",
+        pkl,
+        "--seeds",
+        "42",
+        "--trunc",
+        "0.6",
+        "--trunc-cutoff",
+        "5",
+        "--outdir",
+        tmp_path,
+    )
     fx = load_fixture("official_t32")
     expected = (fx.tensors["case2.img"][1].permute(1, 2, 0) * 127.5 + 128).clamp(0, 255).byte().numpy()
     got = np.asarray(Image.open(tmp_path / "seed0042.png"))

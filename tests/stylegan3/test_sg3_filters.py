@@ -11,8 +11,10 @@ from ganlab.stylegan3.filters import design_lowpass_filter, kaiser_beta, kaiser_
 from ganlab.stylegan3.schedule import synthesis_schedule
 
 
-@pytest.mark.parametrize("numtaps,cutoff,width,fs", [(12, 2.0, 12.0, 32), (24, 5.04, 22.0, 64),
-                                                     (12, 512.0, 236.6, 2048), (12, 322.5, 379.0, 2048)])
+@pytest.mark.parametrize(
+    "numtaps,cutoff,width,fs",
+    [(12, 2.0, 12.0, 32), (24, 5.04, 22.0, 64), (12, 512.0, 236.6, 2048), (12, 322.5, 379.0, 2048)],
+)
 def test_kaiser_lowpass_matches_scipy_firwin(numtaps, cutoff, width, fs):
     ours = kaiser_lowpass(numtaps, cutoff, width, fs)
     ref = scipy.signal.firwin(numtaps=numtaps, cutoff=cutoff, width=width, fs=fs)
@@ -50,5 +52,9 @@ def test_schedule_matches_reference_table_for_1024_t():
     _, specs = synthesis_schedule(1024, 3, channel_base=32768, channel_max=512)
     assert [s.name for s in specs][-3:] == ["L12_1044_32", "L13_1024_32", "L14_1024_3"]
     l10 = specs[10]
-    assert (l10.out_sampling_rate, round(l10.out_cutoff, 1), round(l10.out_half_width, 1)) == (1024, 203.2, 308.8)
+    assert (l10.out_sampling_rate, round(l10.out_cutoff, 1), round(l10.out_half_width, 1)) == (
+        1024,
+        203.2,
+        308.8,
+    )
     assert [s.use_fp16 for s in specs].index(True) == 5 and specs[12].is_critically_sampled

@@ -7,7 +7,15 @@ import pickle
 import pytest
 import torch
 from sg3_fixtures import load_fixture
-from sg3_pickles import STYLEGAN2_SRC, Persistent, Reduce, dumps, generator_object, load_from_bytes_call, snapshot
+from sg3_pickles import (
+    STYLEGAN2_SRC,
+    Persistent,
+    Reduce,
+    dumps,
+    generator_object,
+    load_from_bytes_call,
+    snapshot,
+)
 
 from ganlab.stylegan3 import load_network
 from ganlab.stylegan3.loader import convert_to_safetensors, save_safetensors
@@ -79,8 +87,11 @@ def test_unknown_globals_are_refused_by_name(tmp_path, func):
 
 
 def test_unlisted_torch_rebuild_is_refused(tmp_path):
-    obj = {"G_ema": Reduce(torch._utils._rebuild_tensor_v3 if hasattr(torch._utils, "_rebuild_tensor_v3")
-                           else torch.load, 1)}
+    obj = {
+        "G_ema": Reduce(
+            torch._utils._rebuild_tensor_v3 if hasattr(torch._utils, "_rebuild_tensor_v3") else torch.load, 1
+        )
+    }
     path = tmp_path / "x.pkl"
     path.write_bytes(dumps(obj))
     with pytest.raises(UnsafePickleError, match="torch"):

@@ -7,8 +7,14 @@ import pytest
 import torch
 
 from ganlab.stylegan3.filters import design_lowpass_filter
-from ganlab.stylegan3.ops import (bias_act, filtered_lrelu_fast, filtered_lrelu_ref, modulated_conv2d_fast,
-                                  modulated_conv2d_ref, upfirdn2d)
+from ganlab.stylegan3.ops import (
+    bias_act,
+    filtered_lrelu_fast,
+    filtered_lrelu_ref,
+    modulated_conv2d_fast,
+    modulated_conv2d_ref,
+    upfirdn2d,
+)
 
 
 def _filters(up, down, radial):
@@ -17,10 +23,17 @@ def _filters(up, down, radial):
     return fu, fd
 
 
-@pytest.mark.parametrize("up,down,radial,padding", [
-    (2, 2, False, [11, 10, 11, 10]), (4, 2, False, [13, 12, 13, 12]), (2, 2, True, [11, 10, 11, 10]),
-    (2, 2, False, [-3, 2, 5, -1]), (1, 2, False, [3, 2, 3, 2]), (2, 1, False, [4, 3, 4, 3]),
-])
+@pytest.mark.parametrize(
+    "up,down,radial,padding",
+    [
+        (2, 2, False, [11, 10, 11, 10]),
+        (4, 2, False, [13, 12, 13, 12]),
+        (2, 2, True, [11, 10, 11, 10]),
+        (2, 2, False, [-3, 2, 5, -1]),
+        (1, 2, False, [3, 2, 3, 2]),
+        (2, 1, False, [4, 3, 4, 3]),
+    ],
+)
 def test_filtered_lrelu_fast_matches_reference(up, down, radial, padding):
     torch.manual_seed(0)
     x = torch.randn(2, 5, 13, 13) * 3
@@ -72,8 +85,9 @@ def test_upfirdn2d_zero_inserts_and_keeps_dc_gain():
     impulse[0, 0, 2, 2] = 1
     y = upfirdn2d(impulse, f, up=2, padding=[11, 11, 11, 11], gain=4)
     assert y.shape == (1, 1, 21, 21)
-    assert torch.allclose(y[0, 0], 4 * torch.outer(f, f).new_zeros(21, 21).index_put_(
-        (torch.arange(4, 16)[:, None], torch.arange(4, 16)[None]), torch.outer(f, f)), atol=1e-7)
+    expected = torch.zeros(21, 21)
+    expected[4:16, 4:16] = 4 * torch.outer(f, f)  # impulse at 2*2 + 11 = 15, spread over outputs 4..15
+    assert torch.allclose(y[0, 0], expected, atol=1e-7)
     centre = upfirdn2d(torch.ones(1, 1, 20, 20), f, up=2, gain=4, padding=0)[0, 0, 10:20, 10:20]
     assert torch.allclose(centre, torch.ones_like(centre), atol=1e-5)
 
@@ -82,3 +96,14 @@ def test_bias_act_lrelu_gain_clamp():
     x = torch.tensor([[-1.0, 0.5, 300.0]])
     y = bias_act(x, torch.tensor([0.0, 0.5, 0.0]), dim=1, act="lrelu", clamp=256)
     assert torch.allclose(y, torch.tensor([[-0.2 * np.sqrt(2), np.sqrt(2), 256.0]], dtype=torch.float32))
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_fast_path_on_cuda_matches_cpu_reference():
+    x = torch.randn(2, 5, 13, 13)
+    fu, fd = _filters(2, 2, True)
+    kw = dict(up=2, down=2, padding=[11, 10, 11, 10], clamp=4.0)
+    ref = filtered_lrelu_ref(x, fu=fu, fd=fd, **kw)
+    fast = filtered_lrelu_fast(x.cuda(), fu=fu.cuda(), fd=fd.cuda(), **kw).cpu()
+    assert (fast - ref).abs().max() < 1e-4

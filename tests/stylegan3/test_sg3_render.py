@@ -101,15 +101,30 @@ def test_device_choice(monkeypatch):
 
 def test_demo_generator_is_the_official_256_t_shape_and_seeded():
     G = build_demo_generator(seed=3)
-    assert G.synthesis.layer_names == ["L0_36_512", "L1_36_512", "L2_36_512", "L3_52_512", "L4_52_512",
-                                       "L5_84_512", "L6_84_512", "L7_148_362", "L8_148_256", "L9_148_181",
-                                       "L10_276_128", "L11_276_91", "L12_276_64", "L13_256_64", "L14_256_3"]
+    assert G.synthesis.layer_names == [
+        "L0_36_512",
+        "L1_36_512",
+        "L2_36_512",
+        "L3_52_512",
+        "L4_52_512",
+        "L5_84_512",
+        "L6_84_512",
+        "L7_148_362",
+        "L8_148_256",
+        "L9_148_181",
+        "L10_276_128",
+        "L11_276_91",
+        "L12_276_64",
+        "L13_256_64",
+        "L14_256_3",
+    ]
     assert DEMO_CONFIG["channel_base"] == 16384 and G.num_ws == 16
     assert torch.equal(build_demo_generator(seed=3).mapping.fc0.weight, G.mapping.fc0.weight)
     feat = render.capture_layer(G, render.seed_ws(G, 0), "L1_36_512")
     assert feat.shape == (1, 512, 36, 36) and torch.isfinite(feat).all()
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_cuda_fp16_close_to_fp32():
     G = load_fixture("official_t32").generator().cuda()
