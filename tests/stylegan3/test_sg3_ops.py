@@ -34,9 +34,10 @@ def _filters(up, down, radial):
         (2, 1, False, [4, 3, 4, 3]),
     ],
 )
-def test_filtered_lrelu_fast_matches_reference(up, down, radial, padding):
+@pytest.mark.parametrize("size", [13, 41])  # 41: the down pass has a partial last tile
+def test_filtered_lrelu_fast_matches_reference(up, down, radial, padding, size):
     torch.manual_seed(0)
-    x = torch.randn(2, 5, 13, 13) * 3
+    x = torch.randn(2, 5, size, size) * 3
     b = torch.randn(5)
     fu, fd = _filters(up, down, radial)
     kw = dict(fu=fu, fd=fd, b=b, up=up, down=down, padding=padding, gain=np.sqrt(2), slope=0.2, clamp=4.0)

@@ -59,13 +59,15 @@ def _fast_chunk(x, fu, fd, up, down, padding, gain, slope, clamp):
     px0, px1, py0, py1 = padding
     y = x.reshape(n * c, h, w)  # filters are shared by all channels: fold them into the batch
     if fu is None and up == 1 and not any(padding):
-        y = y.clone()  # identity up-sampling: copy so the in-place ops below leave x alone
+        y = y * gain  # identity up-sampling; a new tensor, so the in-place ops below leave x alone
     else:
-        y = banded_pass(fu, up, 1, px0, px1, up, w, y.dtype, y.device).along_w(y)  # gain up per axis
-        y = banded_pass(fu, up, 1, py0, py1, up, h, y.dtype, y.device).along_h(y)
+        # leaky ReLU is positively homogeneous, so the gain can ride on the H pass's matrix.
+        pass_h = banded_pass(fu, up, 1, py0, py1, up * gain, h, y.dtype, y.device)
+        # Zero rows for the H pass are added here, on the small input, not on the up-sampled one.
+        y = F.pad(y, [0, 0, pass_h.pad_lo, pass_h.pad_hi])
+        y = banded_pass(fu, up, 1, px0, px1, up, w, y.dtype, y.device).along_w(y)
+        y = pass_h.along_h(y, prepadded=True)
     y = F.leaky_relu(y, slope, inplace=True)
-    if gain != 1:
-        y = y.mul_(gain)
     if clamp is not None and clamp >= 0:
         y = y.clamp_(-clamp, clamp)
     y = _down(y, fd, down)

@@ -60,31 +60,51 @@ class BandedPass:
         self.matrix = torch.as_tensor(a, dtype=torch.float32).to(device=device, dtype=dtype)  # [tile, span]
         self.matrix_t = self.matrix.t().contiguous()  # [span, tile]
         self.out_len, self.tile = out_len, tile
-        self.blocks = -(-out_len // tile)
+        # A pure down-sampling pass reads only real samples: skip the (costly, full-size) padding
+        # and cover a last partial tile with one extra tile that ends exactly at out_len.
+        self.pad_free = up == 1 and pad0 == 0 and out_len >= tile
+        self.blocks = out_len // tile if self.pad_free else -(-out_len // tile)
+        self.rem = out_len - self.blocks * tile if self.pad_free else 0
+        self.tail_start = down * (out_len - tile)
         self.pad_lo = max(0, -lo0)
         self.start = lo0 + self.pad_lo
         self.pad_hi = max(0, self.start + (self.blocks - 1) * self.step + self.span - (length + self.pad_lo))
 
     def along_w(self, x: torch.Tensor) -> torch.Tensor:
         """x [B, H, L_in] -> [B, H, L_out]."""
-        x = torch.nn.functional.pad(x, [self.pad_lo, self.pad_hi])[..., self.start :]
+        lead = x.shape[:-1]
+        if not self.pad_free:
+            x = torch.nn.functional.pad(x, [self.pad_lo, self.pad_hi])[..., self.start :]
         win = x.unfold(-1, self.span, self.step)[..., : self.blocks, :]  # [B, H, blocks, span]
         # An explicit 2-D product: torch.matmul on the 4-D strided view takes a very slow path.
-        y = win.reshape(-1, self.span) @ self.matrix_t  # [B*H*blocks, tile]
-        return y.reshape(*x.shape[:-1], self.blocks * self.tile)[..., : self.out_len]
+        y = (win.reshape(-1, self.span) @ self.matrix_t).reshape(*lead, self.blocks * self.tile)
+        if self.rem:
+            tail = x[..., self.tail_start : self.tail_start + self.span] @ self.matrix_t  # [B, H, tile]
+            return torch.cat([y, tail[..., self.tile - self.rem :]], dim=-1)
+        return y[..., : self.out_len]
 
-    def along_h(self, x: torch.Tensor) -> torch.Tensor:
-        """x [B, L_in, W] -> [B, L_out, W]."""
-        x = torch.nn.functional.pad(x, [0, 0, self.pad_lo, self.pad_hi])[:, self.start :]
+    def along_h(self, x: torch.Tensor, prepadded: bool = False) -> torch.Tensor:
+        """x [B, L_in, W] -> [B, L_out, W]; `prepadded`: x already has pad_lo/pad_hi zero rows."""
+        if prepadded:
+            x = x[:, self.start :]
+        elif not self.pad_free:
+            x = torch.nn.functional.pad(x, [0, 0, self.pad_lo, self.pad_hi])[:, self.start :]
         win = x.unfold(1, self.span, self.step)[:, : self.blocks].transpose(2, 3)  # [B, blocks, span, W]
-        y = torch.matmul(self.matrix, win.contiguous())  # [B, blocks, tile, W]
-        return y.flatten(1, 2)[:, : self.out_len]
+        y = torch.matmul(self.matrix, win.contiguous()).flatten(1, 2)  # [B, blocks * tile, W]
+        if self.rem:
+            tail = torch.matmul(self.matrix, x[:, self.tail_start : self.tail_start + self.span])
+            return torch.cat([y, tail[:, self.tile - self.rem :]], dim=1)
+        return y[:, : self.out_len]
 
 
 @functools.lru_cache(maxsize=256)
 def _cached_pass(taps, up, down, pad0, pad1, gain, length, dtype, device) -> BandedPass:
     out_len = (length * up + pad0 + pad1 - len(taps)) // down + 1
     tile = up * max(1, TILE_SPAN // (down * up))  # a multiple of up, so every tile sees the same phases
+    if up == 1:
+        # Prefer a tile that divides the output exactly: no partial last tile to patch up.
+        near = sorted(range(max(1, tile // 2), 2 * tile + 1), key=lambda d: abs(d - tile))
+        tile = next((d for d in near if out_len % d == 0), tile)
     return BandedPass(np.asarray(taps) * gain, up, down, pad0, length, out_len, tile, dtype, device)
 
 

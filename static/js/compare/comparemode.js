@@ -32,7 +32,7 @@ function enterButton(onClick) {
   const box = Object.assign(document.createElement("div"), { className: "group" });
   box.dataset.control = COMPARE_KEY;
   const b = Object.assign(document.createElement("button"), {
-    type: "button", className: "btn", id: "btn-compare", textContent: "⧉ Compare",
+    type: "button", className: "btn", id: "btn-compare", textContent: "Compare…",
     title: "train 2–4 values of one hyperparameter side by side",
   });
   b.addEventListener("click", onClick);
