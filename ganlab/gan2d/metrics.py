@@ -3,7 +3,8 @@
 Grid divergences compare two 2-D histograms normalised over the *same* grid (GAN Lab's own
 charts count only a third of its real samples and drop fake points that leave the unit
 square: shared/reference/ganlab.md §1.5). Points outside the view box are clipped into the
-edge cells, so every sample counts. JS is exact (natural log, so disjoint histograms give
+edge cells, so every sample counts; non-finite points (from a diverged generator) go to an
+extra overflow cell that real data never fills. JS is exact (natural log, so disjoint histograms give
 ln 2). KL(real‖fake) is infinite whenever the fakes miss a cell the data uses, so both
 histograms get ε = 1e-4 added per cell and are renormalised before the KL.
 
@@ -33,16 +34,24 @@ def histogram(points: np.ndarray, view_box: tuple[float, float, float, float], b
     return (counts / max(len(points), 1)).reshape(bins, bins)
 
 
+def with_overflow(h: np.ndarray) -> np.ndarray:
+    """The histogram plus one overflow cell holding the mass of non-finite points (a diverged
+    generator's), so both distributions sum to 1 and such points count as maximally wrong."""
+    flat = h.ravel()
+    return np.append(flat, max(0.0, 1.0 - float(flat.sum())))
+
+
 def kl_divergence(p: np.ndarray, q: np.ndarray, eps: float = KL_EPS) -> float:
     """KL(p‖q) in nats after ε-smoothing both histograms."""
-    ps = (p.ravel() + eps) / (p.sum() + eps * p.size)
-    qs = (q.ravel() + eps) / (q.sum() + eps * q.size)
+    p, q = with_overflow(p), with_overflow(q)
+    ps = (p + eps) / (p.sum() + eps * p.size)
+    qs = (q + eps) / (q.sum() + eps * q.size)
     return float(np.sum(ps * np.log(ps / qs)))
 
 
 def js_divergence(p: np.ndarray, q: np.ndarray) -> float:
     """Jensen–Shannon divergence in nats, in [0, ln 2]; 0·log 0 counts as 0."""
-    p, q = p.ravel(), q.ravel()
+    p, q = with_overflow(p), with_overflow(q)
     m = 0.5 * (p + q)
 
     def part(a: np.ndarray) -> float:

@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 
-from ganlab.gan2d import torch_path
 from ganlab.gan2d.datasets import Dataset, make_dataset
 from ganlab.gan2d.losses import LOSSES
 from ganlab.gan2d.metrics import histogram, js_divergence, kl_divergence, mode_metrics
@@ -135,6 +134,8 @@ class Trainer:
         real = self._batch(self.data_pool).reshape(-1, 2 * m)  # [B, 2m]: m samples per packed row
         fake = self.G(self._batch(self.noise_pool)).reshape(-1, 2 * m)
         if self._use_torch():
+            from ganlab.gan2d import torch_path  # imported on first use: torch costs ~1 s to load
+
             value = torch_path.d_grads(self.D, real, fake, p, self.gp_rng)
         else:
             h, cache = self.D.forward(np.concatenate([real, fake]))
@@ -150,6 +151,8 @@ class Trainer:
         p, m = self.params, self.params.pack
         z = self._batch(self.noise_pool)
         if self.backend == "torch":
+            from ganlab.gan2d import torch_path
+
             value = torch_path.g_grads(self.G, self.D, z, p)
         else:
             fake, g_cache = self.G.forward(z)  # [B*m, 2]

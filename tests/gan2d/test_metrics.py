@@ -35,6 +35,14 @@ def test_out_of_box_points_are_clipped_into_edge_cells_not_dropped():
     assert h[5, 0] > 0 and h[9, 5] > 0 and h[0, 9] > 0
 
 
+def test_non_finite_fakes_count_as_maximally_wrong():
+    real = histogram(np.random.default_rng(0).random((500, 2)), BOX)
+    nan = histogram(np.full((100, 2), np.nan), BOX)
+    assert js_divergence(real, nan) == pytest.approx(math.log(2))
+    half = histogram(np.concatenate([np.random.default_rng(0).random((500, 2)), np.full((500, 2), np.nan)]), BOX)
+    assert 0 < js_divergence(real, half) < math.log(2)
+
+
 def test_perfect_sampler_on_ring8_captures_all_modes():
     samples = DATASETS["ring8"].sample(np.random.default_rng(1), 2500, 1.0)
     m = mode_metrics(samples, RING8.centers, RING8.sds)
