@@ -5,6 +5,7 @@ Every page collects console errors and page errors; a test fails if any appear.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 
@@ -21,11 +22,13 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
     sync_api = pytest.importorskip("playwright.sync_api")
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     if executable is None:
+        if os.environ.get("CI"):  # CI installs Chromium (make test): a missing browser is a failure there
+            pytest.fail("no chromium on PATH in CI; `make test` should have installed it")
         pytest.skip("no chromium on PATH (apt-get install -y chromium)")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)

@@ -86,8 +86,15 @@ def filtered_lrelu_fast(
     n, c, h, w = x.shape
     up_elems = n * (h * up + padding[2] + padding[3]) * (w * up + padding[0] + padding[1])
     chunk = max(1, min(c, CHUNK_ELEMENTS // max(up_elems, 1)))
-    parts = [_fast_chunk(xc, fu, fd, up, down, padding, gain, slope, clamp) for xc in x.split(chunk, dim=1)]
-    return parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
+    if chunk == c:
+        return _fast_chunk(x, fu, fd, up, down, padding, gain, slope, clamp)
+    out = None
+    for i, xc in enumerate(x.split(chunk, dim=1)):
+        part = _fast_chunk(xc, fu, fd, up, down, padding, gain, slope, clamp)
+        if out is None:  # write chunks into one output instead of keeping them all for a cat
+            out = part.new_empty([n, c, *part.shape[2:]])
+        out[:, i * chunk : i * chunk + part.shape[1]] = part
+    return out
 
 
 def filtered_lrelu(

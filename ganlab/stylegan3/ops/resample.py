@@ -1,11 +1,11 @@
 """1-D up-sample / FIR / down-sample passes as banded matrix products (the fast path's engine).
 
-A 1-D `upfirdn` along one axis is linear and shift-invariant, so for a fixed input length it is
-a fixed banded matrix M [L_out, L_in]. We build M once by pushing unit impulses through the
-literal 1-D algorithm, then apply it in tiles of output samples: each tile multiplies only the
-input span its band touches. That gives
+A 1-D `upfirdn` along one axis is linear and shift-invariant: every block of `tile` outputs is
+the same small matrix [tile, span] applied to an input window that advances by a fixed step.
+The input is cut into those windows with `unfold` and multiplied in one matrix product, so each
+output only touches the input span its band reaches. That gives
 * polyphase up-sampling for free: the inserted zeros never enter a product;
-* the down filter evaluated only at the kept samples: M has only L_out rows;
+* the down filter evaluated only at the kept samples (rows exist only for kept outputs);
 * dense matrix-multiply throughput (CPU BLAS or CUDA GEMM) instead of depthwise convolutions.
 A 2-D radial filter is split into a few separable terms by SVD (its singular values fall off
 very fast, so 4 terms reproduce it to ~1e-10 relative).
@@ -22,20 +22,6 @@ import torch
 # taps outside the band, long ones give bigger, more efficient matrix products.
 TILE_SPAN = 32
 SVD_REL_TOL = 1e-8
-
-
-def upfirdn1d_matrix(
-    taps: tuple[float, ...], up: int, down: int, pad0: int, pad1: int, gain: float, length: int
-) -> np.ndarray:
-    """The [L_out, L_in] matrix of zero-insert, pad/crop, true convolution with taps, keep every down-th."""
-    f = np.asarray(taps, dtype=np.float64) * gain
-    eye = np.eye(length)
-    x = np.zeros((length, length * up))
-    x[:, ::up] = eye  # zero insertion: sample i lands at i*up
-    x = np.pad(x, [(0, 0), (max(pad0, 0), max(pad1, 0))])
-    x = x[:, max(-pad0, 0) : x.shape[1] - max(-pad1, 0)]
-    y = np.stack([np.convolve(row, f, mode="valid") for row in x])  # true convolution, as upfirdn2d
-    return np.ascontiguousarray(y[:, ::down].T)  # [L_out, L_in]
 
 
 class BandedPass:
