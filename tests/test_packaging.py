@@ -60,3 +60,12 @@ def test_docker_settings_serve_the_app(tmp_path):
                 assert response.status == 200, path
     finally:
         live.stop()
+
+
+def test_ruff_is_clean():
+    ruff = Path(sys.executable).parent / "ruff"
+    if not ruff.exists():
+        pytest.fail("ruff is missing: it is part of the [test] extra")
+    out = subprocess.run([str(ruff), "check", "ganlab", "tests", "benchmarks"], capture_output=True, text=True,
+                         timeout=120, cwd=REPO)
+    assert out.returncode == 0, out.stdout + out.stderr

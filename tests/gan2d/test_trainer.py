@@ -176,7 +176,7 @@ def test_param_schema_declares_every_knob_once_with_kind_bounds_and_labels():
     schema = param_schema()
     props = schema["properties"]
     assert set(props) == set(TrainParams.model_fields)
-    for key, prop in props.items():
+    for prop in props.values():
         assert prop["x-kind"] in ("hot", "structural") and prop["x-group"] in schema["groups"]
         assert prop["description"] and prop["title"] and "default" in prop
     assert {k for k, p in props.items() if p["x-kind"] == "structural"} == STRUCTURAL_KEYS
