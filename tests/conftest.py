@@ -21,11 +21,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-# Runs only the serve command, so these tests do not depend on the other CLI modules.
-LAUNCH = (
-    "import argparse, sys; from ganlab.commands import serve; p = argparse.ArgumentParser(); "
-    "serve.register(p.add_subparsers()); a = p.parse_args(sys.argv[1:]); sys.exit(a.func(a))"
-)
 PORT_LINE = re.compile(rb"Uvicorn running on http://[^:]+:(\d+)")
 
 
@@ -56,18 +51,16 @@ class LiveServer:
 
 
 def start_server(
-    env: dict[str, str] | None = None, timeout_s: float = 30.0, via_cli: bool = False
+    env: dict[str, str] | None = None, timeout_s: float = 30.0
 ) -> LiveServer:
-    """Start `ganlab serve --port 0` with extra GANLAB_* variables; returns once it answers /healthz.
-
-    By default only the serve command is loaded (LAUNCH); `via_cli` runs the full `python -m ganlab`
-    entry point, which imports every sub-command."""
+    """Start `python -m ganlab serve --port 0` (the real entry point) with extra GANLAB_* variables;
+    returns once it answers /healthz."""
     log = Path(tempfile.mkstemp(prefix="ganlab-serve-", suffix=".log")[1])
     full_env = {**os.environ, **(env or {})}
     full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, *(["-m", "ganlab"] if via_cli else ["-c", LAUNCH]), "serve", "--port", "0"],
+            [sys.executable, "-m", "ganlab", "serve", "--port", "0"],
             cwd=REPO,
             env=full_env,
             stdout=sink,

@@ -337,7 +337,7 @@ async def test_manifold_slice_axes(server: LiveServer) -> None:
 
 
 async def test_ganlab_serve_cli_entry_point() -> None:
-    live = await asyncio.to_thread(start_server, {"GANLAB_MAX_SESSIONS": "2"}, 30.0, True)
+    live = await asyncio.to_thread(start_server, {"GANLAB_MAX_SESSIONS": "2"})
     try:
         health = json.loads((await asyncio.to_thread(get, live.url + "/healthz"))[1])
         assert health["status"] == "ok" and health["sessions"] == 0
