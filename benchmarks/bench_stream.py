@@ -25,7 +25,7 @@ import websockets
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-from ganlab.server.frames import decode_frame  # noqa: E402
+from ganlab.server.gan2d.frames import decode_frame  # noqa: E402
 
 LAUNCH = (
     "import argparse, sys; from ganlab.commands import serve; p = argparse.ArgumentParser(); "

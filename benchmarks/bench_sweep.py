@@ -20,7 +20,8 @@ import time
 def measure(runs: int, epochs: int, workers: int) -> tuple[float, float]:
     """Runs per minute for one fresh sweep of `runs` configs on `workers` workers, and the mean
     training speed inside each run (epochs/s), which shows whether the cores were free."""
-    from ganlab.gan2d.sweep import SweepSpec, run_sweep
+    from ganlab.studies.spec import SweepSpec
+    from ganlab.studies.sweep import run_sweep
 
     spec = SweepSpec(dataset="ring8", grid={"d_lr": ["0.1"]}, seeds=runs, epochs=epochs, every=epochs)
     with tempfile.TemporaryDirectory() as out:

@@ -7,13 +7,14 @@ cache of `get_settings()` after changing the environment.
 from __future__ import annotations
 
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# The repository's static/ folder; an installed wheel without it simply serves no UI.
-DEFAULT_STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+# The UI ships inside the package (ganlab/static), so a wheel serves it from any folder.
+DEFAULT_STATIC_DIR = Path(str(resources.files("ganlab") / "static"))
 
 
 class Settings(BaseSettings):

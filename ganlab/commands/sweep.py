@@ -54,8 +54,8 @@ def _pick(flag: Any, preset: dict[str, Any], key: str, default: Any) -> Any:
 
 def build_spec(args: argparse.Namespace):
     """SweepSpec from the flags (and --preset); raises SweepError on bad flags."""
-    from ganlab.gan2d.sweep import SweepError, SweepSpec, parse_fixed, parse_grid
-    from ganlab.gan2d.sweep_presets import study
+    from ganlab.studies.presets import study
+    from ganlab.studies.spec import SweepError, SweepSpec, parse_fixed, parse_grid
 
     preset = study(args.preset) if args.preset else {}
     grid = {k: list(v) for k, v in preset.get("grid", {}).items()}
@@ -78,8 +78,10 @@ def build_spec(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from ganlab.gan2d.sweep import SweepError, expand, load_result, run_sweep
-    from ganlab.gan2d.sweep_backends import default_workers
+    from ganlab.studies.backends import default_workers
+    from ganlab.studies.run import load_result
+    from ganlab.studies.spec import SweepError, expand
+    from ganlab.studies.sweep import run_sweep
 
     try:
         spec = build_spec(args)

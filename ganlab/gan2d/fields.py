@@ -16,15 +16,12 @@ and fake samples and scaled by the score's spread over the grid.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from ganlab.gan2d.losses import LOSSES, sigmoid
+from ganlab.gan2d.models import MLP
+from ganlab.gan2d.params import TrainParams
 from ganlab.gan2d.sampling import noise_density
-
-if TYPE_CHECKING:
-    from ganlab.gan2d.trainer import Trainer
 
 N_SHOW_REAL = 450  # GAN Lab shows 450 real and 150 fake dots; fakes are cheap, so show 300
 N_SHOW_FAKE = 300
@@ -39,22 +36,23 @@ def grid_centers(view_box: tuple[float, float, float, float], size: int) -> np.n
     return np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
 
 
-def d_scores(t: Trainer, points: np.ndarray, want_grad: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+def d_scores(D: MLP, params: TrainParams, points: np.ndarray, want_grad: bool = False
+             ) -> tuple[np.ndarray, np.ndarray | None]:
     """Raw D output per point (each point tiled `pack` times) and, if asked, d(output)/dx [N, 2]."""
-    m = t.params.pack
-    h, cache = t.D.forward(np.tile(points, (1, m)))  # [N, 2m] -> [N, 1]
+    m = params.pack
+    h, cache = D.forward(np.tile(points, (1, m)))  # [N, 2m] -> [N, 1]
     h = h[:, 0]
     if not want_grad:
         return h, None
-    probability = not LOSSES[t.params.loss].critic
+    probability = not LOSSES[params.loss].critic
     dout = sigmoid(h) * (1 - sigmoid(h)) if probability else np.ones_like(h)
-    grad = t.D.backward(cache, dout[:, None].astype(np.float32), param_grads=False)  # [N, 2m]
+    grad = D.backward(cache, dout[:, None].astype(np.float32), param_grads=False)  # [N, 2m]
     return h, grad.reshape(len(points), m, 2).sum(axis=1)
 
 
-def display_map(t: Trainer, grid_h: np.ndarray, real_h: np.ndarray, fake_h: np.ndarray):
+def display_map(loss: str, grid_h: np.ndarray, real_h: np.ndarray, fake_h: np.ndarray):
     """Maps raw D output to [0, 1] for colouring (see the module docstring)."""
-    if not LOSSES[t.params.loss].critic:
+    if not LOSSES[loss].critic:
         return sigmoid
 
     center = 0.5 * (float(real_h.mean()) + float(fake_h.mean()))
@@ -62,20 +60,20 @@ def display_map(t: Trainer, grid_h: np.ndarray, real_h: np.ndarray, fake_h: np.n
     return lambda h: 0.5 + 0.5 * np.tanh((h - center) / scale)
 
 
-def manifold(t: Trainer, size: int, axes: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+def manifold(G: MLP, params: TrainParams, size: int, axes: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """G applied to a (size+1)² noise grid (or size+1 points for 1-D noise), and cell opacities."""
-    dim = t.params.noise_dim
+    dim = params.noise_dim
     ticks = np.linspace(0, 1, size + 1, dtype=np.float32)
     if dim == 1:
-        return t.G(ticks[:, None]), np.zeros(0, np.float32)
+        return G(ticks[:, None]), np.zeros(0, np.float32)
     a, b = axes
     if not (0 <= a < dim and 0 <= b < dim and a != b):
         raise ValueError(f"axes: need two different latent axes in 0–{dim - 1}, got {axes}")
     u, v = np.meshgrid(ticks, ticks)
     z = np.full((u.size, dim), 0.5, dtype=np.float32)
     z[:, a], z[:, b] = u.ravel(), v.ravel()
-    pts = t.G(z)  # [(size+1)^2, 2], row-major in v then u
-    return pts, _opacity(pts.reshape(size + 1, size + 1, 2), t.params.noise_type, ticks)
+    pts = G(z)  # [(size+1)^2, 2], row-major in v then u
+    return pts, _opacity(pts.reshape(size + 1, size + 1, 2), params.noise_type, ticks)
 
 
 def _opacity(grid: np.ndarray, noise_type: str, ticks: np.ndarray) -> np.ndarray:
@@ -96,28 +94,25 @@ def _opacity(grid: np.ndarray, noise_type: str, ticks: np.ndarray) -> np.ndarray
     return op.astype(np.float32).ravel()
 
 
-def compute_fields(t: Trainer, grid_size: int = 64, manifold_size: int = 20, axes: tuple[int, int] = (0, 1)
-                   ) -> dict[str, np.ndarray]:
+def compute_fields(G: MLP, D: MLP, params: TrainParams, real: np.ndarray, noise: np.ndarray,
+                   view_box: tuple[float, float, float, float], grid_size: int = 64, manifold_size: int = 20,
+                   axes: tuple[int, int] = (0, 1)) -> dict[str, np.ndarray]:
+    """Every view's arrays for networks G and D, from fixed real samples and fixed noise."""
     if not 2 <= grid_size <= 256:
         raise ValueError(f"grid_size: expected 2–256, got {grid_size}")
     with np.errstate(all="ignore"):  # a diverged run may overflow; the result is sanitised below
-        return _fields(t, grid_size, manifold_size, axes)
-
-
-def _fields(t: Trainer, grid_size: int, manifold_size: int, axes: tuple[int, int]) -> dict[str, np.ndarray]:
-    real = t.eval.real[:N_SHOW_REAL]
-    noise = t.eval.noise[:N_SHOW_FAKE]
-    fake = t.G(noise)
-    grid_h, _ = d_scores(t, grid_centers(t.view_box, grid_size))
-    real_h, _ = d_scores(t, real)
-    fake_h, grads = d_scores(t, fake, want_grad=True)
-    show = display_map(t, grid_h, real_h, fake_h)
-    mani, opacity = manifold(t, manifold_size, axes)
-    out = {
-        "real": real, "real_d": show(real_h), "fake": fake, "fake_d": show(fake_h),
-        "d_grid": show(grid_h).reshape(grid_size, grid_size), "gradients": grads,
-        "noise": noise[:, :2], "manifold": mani, "manifold_opacity": opacity,
-    }
+        real, noise = real[:N_SHOW_REAL], noise[:N_SHOW_FAKE]
+        fake = G(noise)
+        grid_h, _ = d_scores(D, params, grid_centers(view_box, grid_size))
+        real_h, _ = d_scores(D, params, real)
+        fake_h, grads = d_scores(D, params, fake, want_grad=True)
+        show = display_map(params.loss, grid_h, real_h, fake_h)
+        mani, opacity = manifold(G, params, manifold_size, axes)
+        out = {
+            "real": real, "real_d": show(real_h), "fake": fake, "fake_d": show(fake_h),
+            "d_grid": show(grid_h).reshape(grid_size, grid_size), "gradients": grads,
+            "noise": noise[:, :2], "manifold": mani, "manifold_opacity": opacity,
+        }
     # A diverged run can leave non-finite values; never hand garbage to a renderer.
     return {k: np.nan_to_num(np.asarray(v, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
             for k, v in out.items()}

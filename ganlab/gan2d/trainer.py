@@ -14,7 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from ganlab.gan2d import checkpoint
 from ganlab.gan2d.datasets import Dataset, make_dataset
+from ganlab.gan2d.fields import compute_fields
 from ganlab.gan2d.losses import LOSSES
 from ganlab.gan2d.metrics import histogram, js_divergence, kl_divergence, mode_metrics
 from ganlab.gan2d.models import MLP, build_discriminator, build_generator
@@ -230,18 +232,49 @@ class Trainer:
 
     def fields(self, grid_size: int = 64, manifold_size: int = 20, axes: tuple[int, int] = (0, 1)
                ) -> dict[str, np.ndarray]:
-        from ganlab.gan2d.fields import compute_fields
-
-        return compute_fields(self, grid_size, manifold_size, axes)
+        """The arrays every view draws (see fields.py), from the fixed evaluation samples."""
+        return compute_fields(self.G, self.D, self.params, self.eval.real, self.eval.noise, self.view_box,
+                              grid_size, manifold_size, axes)
 
     # --- persistence ---------------------------------------------------------------------
-    def save(self, directory: str) -> None:
-        from ganlab.gan2d.checkpoint import save
+    def state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """Everything needed to continue bit-for-bit: (arrays, JSON-able meta)."""
+        arrays = {"G.flat": self.G.flat, "D.flat": self.D.flat}
+        for name, opt in (("g_opt", self.g_opt), ("d_opt", self.d_opt)):
+            arrays.update({f"{name}.{k}": v for k, v in opt.state().items()})
+        if self.points is not None:
+            arrays["points"] = self.points.astype(np.float64)
+        meta = {
+            "params": self.params.model_dump(), "backend": self.backend,
+            "counters": {"epoch": self.epoch, "step": self.step, "d_updates": self.d_updates,
+                         "g_updates": self.g_updates, "g_opt_t": self.g_opt.t, "d_opt_t": self.d_opt.t},
+            "pools": {"data": self.data_pool.state(), "noise": self.noise_pool.state()},
+            "gp_rng": self.gp_rng.bit_generator.state,
+            "losses": self.losses, "diverged": self.diverged, "last_phase": self.last_phase,
+            "history": self.history, "layers": {"G": self.G.sizes, "D": self.D.sizes},
+        }
+        return arrays, meta
 
-        save(self, directory)
+    def _restore(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+        self.G.flat[...] = arrays["G.flat"]
+        self.D.flat[...] = arrays["D.flat"]
+        c = meta["counters"]
+        self.g_opt.load(c["g_opt_t"], {k: arrays[f"g_opt.{k}"] for k in ("buf", "sq")})
+        self.d_opt.load(c["d_opt_t"], {k: arrays[f"d_opt.{k}"] for k in ("buf", "sq")})
+        self.data_pool.restore(meta["pools"]["data"])
+        self.noise_pool.restore(meta["pools"]["noise"])
+        self.gp_rng.bit_generator.state = meta["gp_rng"]
+        self.epoch, self.step, self.d_updates, self.g_updates = c["epoch"], c["step"], c["d_updates"], c["g_updates"]
+        self.losses, self.diverged, self.last_phase = meta["losses"], meta["diverged"], meta["last_phase"]
+        self.history = meta["history"]
+
+    def save(self, directory: str) -> None:
+        """Write the full state to a folder (checkpoint.py); `Trainer.load` continues from it."""
+        checkpoint.write(directory, *self.state())
 
     @classmethod
     def load(cls, directory: str) -> Trainer:
-        from ganlab.gan2d.checkpoint import load
-
-        return load(directory)
+        arrays, meta = checkpoint.read(directory)
+        t = cls(TrainParams.model_validate(meta["params"]), points=arrays.get("points"), backend=meta["backend"])
+        t._restore(arrays, meta)
+        return t

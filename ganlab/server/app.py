@@ -6,7 +6,6 @@ at import, so `ganlab --help` and test collection stay fast.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,8 +14,9 @@ from fastapi.staticfiles import StaticFiles
 
 from ganlab import __version__
 from ganlab.config import Settings, get_settings
-from ganlab.server import routes_gan2d
-from ganlab.server.sessions import SessionRegistry
+from ganlab.server.gan2d import routes as gan2d_routes
+from ganlab.server.gan2d.sessions import SessionRegistry
+from ganlab.server.stylegan3 import routes as stylegan3_routes
 
 
 @asynccontextmanager
@@ -29,17 +29,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         await app.state.sessions.close()
-
-
-def _include_stylegan3(app: FastAPI) -> None:
-    """The StyleGAN3 routes live in their own module, written separately; mount them when present."""
-    try:
-        routes_stylegan3 = importlib.import_module("ganlab.server.routes_stylegan3")
-    except ModuleNotFoundError as error:
-        if error.name != "ganlab.server.routes_stylegan3":
-            raise  # a missing dependency *inside* that module is a real error
-        return
-    app.include_router(routes_stylegan3.router)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -58,8 +47,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def healthz() -> dict:
         return {"status": "ok", "version": __version__, "sessions": len(app.state.sessions)}
 
-    app.include_router(routes_gan2d.router)
-    _include_stylegan3(app)
+    app.include_router(gan2d_routes.router)
+    app.include_router(stylegan3_routes.router)
     if settings.static_dir.is_dir():  # mounted last: routes above take precedence over files
         app.mount("/", StaticFiles(directory=settings.static_dir, html=True), name="static")
     return app

@@ -177,7 +177,7 @@ def test_shared_link_reproduces_the_image(page, sg3_server: LiveServer) -> None:
 
 
 def test_upload_and_pick_a_conditional_model(page, tmp_path: Path) -> None:
-    from tests.server.test_stylegan3_api import save_micro_network
+    from tests.server.stylegan3.test_sg3_api import save_micro_network
 
     save_micro_network(tmp_path / "micro.safetensors")
     page.set_input_files("#tab-stylegan3 input[type=file]", str(tmp_path / "micro.safetensors"))

@@ -4,7 +4,7 @@ import { test } from "node:test";
 
 import {
   compareFromHash, defaultValues, formatCompare, hashWithCompare, knobProperty, parseCompare, parseValues,
-} from "../../../static/js/compare/variants.js";
+} from "../../../ganlab/static/js/compare/variants.js";
 
 // A slice of the TrainParams schema, in the shape /api/gan2d/schema serves it.
 const SCHEMA = {

@@ -2,11 +2,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { decodeImageFrame } from "../../../static/js/stylegan3/connection.js";
-import { moveLatent } from "../../../static/js/stylegan3/latent.js";
-import { presetRanges } from "../../../static/js/stylegan3/mixing.js";
-import { formatValue, parseValue, readHashParams, renderDefaults } from "../../../static/js/stylegan3/params.js";
-import { createRateMeter } from "../../../static/js/stylegan3/viewer.js";
+import { decodeImageFrame } from "../../../ganlab/static/js/stylegan3/connection.js";
+import { moveLatent } from "../../../ganlab/static/js/stylegan3/latent.js";
+import { presetRanges } from "../../../ganlab/static/js/stylegan3/mixing.js";
+import { formatValue, parseValue, readHashParams, renderDefaults } from "../../../ganlab/static/js/stylegan3/params.js";
+import { createRateMeter } from "../../../ganlab/static/js/stylegan3/viewer.js";
 
 // The parts of GET /api/stylegan3/schema these tests need, in pydantic's shapes.
 const SCHEMA = {

@@ -2,12 +2,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { PRGN_LUT, stretch } from "../../../static/js/colors.js";
-import { parseCsv } from "../../../static/js/csvupload.js";
-import { decodeFrame } from "../../../static/js/frame.js";
-import { decodePoints, encodePoints, formatHash, readHash } from "../../../static/js/hashstate.js";
-import { coerce, isLogScale } from "../../../static/js/schema.js";
-import { formatEpoch } from "../../../static/js/transport.js";
+import { PRGN_LUT, stretch } from "../../../ganlab/static/js/colors.js";
+import { parseCsv } from "../../../ganlab/static/js/gan2d/csvupload.js";
+import { decodeFrame } from "../../../ganlab/static/js/gan2d/frame.js";
+import { decodePoints, encodePoints, formatHash, readHash } from "../../../ganlab/static/js/gan2d/hashstate.js";
+import { coerce, isLogScale } from "../../../ganlab/static/js/schema.js";
+import { formatEpoch } from "../../../ganlab/static/js/gan2d/transport.js";
 
 function encode(header, arrays) {
   // Mirror of ganlab/server/frames.py, written independently for the test.

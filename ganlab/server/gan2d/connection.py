@@ -1,0 +1,187 @@
+"""One websocket connection to a GAN Lab session: receive commands, send replies and frames.
+
+Outgoing traffic goes through one sender task that holds at most one pending frame: the
+training thread overwrites it, so a slow client sees fewer frames and never a queue. A
+session outlives its connection (see sessions.py); this class attaches to it, detaches on
+disconnect, and can hand over to another session (`resume`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import json
+import logging
+from typing import Any
+
+from fastapi import WebSocket
+from starlette.websockets import WebSocketDisconnect
+
+from ganlab.config import Settings
+from ganlab.server.gan2d.protocol import ProtocolError, dispatch, params_message, parse_message
+from ganlab.server.gan2d.sessions import Session, SessionLimitError, SessionRegistry
+from ganlab.server.gan2d.training_loop import TrainingLoop
+
+log = logging.getLogger("ganlab.server")
+
+CLOSE_TRY_AGAIN = 1013  # server full
+CLOSE_REPLACED = 4001  # the same session was opened by a newer connection
+
+
+class Connection:
+    """One websocket: receives commands, and sends texts plus the latest frame in order."""
+
+    def __init__(self, websocket: WebSocket, settings: Settings, registry: SessionRegistry):
+        self.ws, self.settings, self.registry = websocket, settings, registry
+        self.event_loop = asyncio.get_running_loop()
+        self.session: Session | None = None
+        self.texts: collections.deque[dict] = collections.deque()
+        self.frame: bytes | None = None  # only the newest frame waits; older ones are dropped
+        self.wake = asyncio.Event()
+
+    # ---- outgoing -------------------------------------------------------------------------
+
+    def send_text(self, message: dict) -> None:
+        self.texts.append(message)
+        self.wake.set()
+
+    def _deliver(self, session: Session, kind: str, payload: Any) -> None:
+        if session is not self.session:
+            return  # late output of a session this socket has left
+        if kind == "frame":
+            self.frame = payload  # replaces a frame the client has not taken yet
+            self.wake.set()
+        else:
+            self.send_text(payload)
+
+    def _sink_for(self, session: Session):
+        def sink(kind: str, payload: Any) -> None:  # runs on the training thread
+            with contextlib.suppress(RuntimeError):  # the event loop may be shutting down
+                self.event_loop.call_soon_threadsafe(self._deliver, session, kind, payload)
+
+        return sink
+
+    async def _send_forever(self) -> None:
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            while self.texts:
+                await self.ws.send_text(json.dumps(self.texts.popleft()))
+            if self.frame is not None:
+                frame, self.frame = self.frame, None
+                await self.ws.send_bytes(frame)
+
+    # ---- session lifecycle ----------------------------------------------------------------
+
+    async def serve(self, session_id: str | None) -> None:
+        sender = asyncio.create_task(self._send_forever())
+        try:
+            if await self._open(session_id):
+                await self._receive_forever()
+        except (WebSocketDisconnect, RuntimeError):  # RuntimeError: receive() after our own close
+            pass
+        finally:
+            if self.session is not None:
+                await self.session.detach(self)
+            sender.cancel()  # the peer is gone or was told to go: nothing left worth sending
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await sender
+
+    async def _open(self, session_id: str | None) -> bool:
+        session = self.registry.get(session_id)
+        if session is not None:
+            await self._attach(session, resumed=True)
+            return True
+        try:
+            session = await self.registry.create()
+        except SessionLimitError as error:
+            self.send_text({"type": "error", "code": "server_full", "message": str(error)})
+            await self._flush_and_stop_then_close(CLOSE_TRY_AGAIN, "server full")
+            return False
+        notice = f"session {session_id} expired; a new one was started" if session_id else None
+        await self._attach(session, resumed=False, notice=notice)
+        return True
+
+    async def _flush_and_stop_then_close(self, code: int, reason: str) -> None:
+        """Close with `code` once queued texts (the reason, in words) are out, or after 1 s."""
+        for _ in range(100):
+            if not self.texts:
+                break
+            await asyncio.sleep(0.01)
+        with contextlib.suppress(Exception):
+            await self.ws.close(code=code, reason=reason)
+
+    async def _attach(self, session: Session, resumed: bool, notice: str | None = None) -> None:
+        self.session = session
+        hello, history = await session.call(lambda loop: (_hello(loop, session, resumed), list(loop.history)))
+        if notice:
+            hello["notice"] = notice
+        self.send_text(hello)
+        self.send_text({"type": "history", "rows": history})
+        await session.attach(self, self._sink_for(session), self._replaced)
+
+    def _replaced(self) -> None:
+        self.session = None
+        self.send_text(
+            {
+                "type": "error",
+                "code": "replaced",
+                "message": "this session was opened in another tab or window; reload to start a new one",
+            }
+        )
+        asyncio.ensure_future(self._flush_and_stop_then_close(CLOSE_REPLACED, "session opened elsewhere"))
+
+    async def _resume(self, command: dict) -> None:
+        target = self.registry.get(command.get("session_id"))
+        if target is None:
+            raise ProtocolError("resume: unknown or expired session_id", field="session_id")
+        if target is self.session:
+            return
+        if self.session is not None:
+            old = self.session
+            await old.detach(self)
+            self.registry.remove(old.id)  # its only client moved on
+        await self._attach(target, resumed=True)
+
+    async def _receive_forever(self) -> None:
+        while True:
+            message = await self.ws.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            try:
+                command = parse_message(message, self.settings)
+                if self.session is None:
+                    raise ProtocolError("this socket has no session any more; reconnect")
+                if command["type"] == "resume":
+                    await self._resume(command)
+                    continue
+                reply = await dispatch(self.session, command, self.settings)
+                if reply is not None:
+                    self.send_text(reply)
+            except ProtocolError as error:
+                self.send_text(error.to_message())
+            except Exception as error:  # a bug must not kill the session
+                log.exception("command failed")
+                self.send_text(
+                    {"type": "error", "message": f"internal error: {type(error).__name__}: {error}"}
+                )
+
+
+def _hello(loop: TrainingLoop, session: Session, resumed: bool) -> dict:
+    params = params_message(loop)
+    return {
+        "type": "hello",
+        "session_id": session.id,
+        "resumed": resumed,
+        "params": params["params"],
+        "params_version": loop.params_version,
+        "run_id": loop.trainer.run_id,
+        "state": loop.state,
+        "epoch": loop.trainer.epoch,
+        "step": loop.trainer.step,
+        "max_epochs_per_s": loop.max_epochs_per_s,
+        "slow_motion": loop.slow_motion,
+        "manifold_axes": list(loop.manifold_axes),
+        "diverged": loop.trainer.diverged,
+    }

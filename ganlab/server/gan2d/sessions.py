@@ -1,0 +1,138 @@
+"""The registry of GAN Lab sessions: cap, attach/detach, grace period and clean-up.
+
+A session outlives its websocket: when the socket drops, the session is *detached* and
+kept for `session_grace_s`, so a page reload (which reconnects with `?session_id=`) gets
+the same weights and chart history back. A reaper task removes sessions whose client did
+not come back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from ganlab.config import Settings
+from ganlab.server.gan2d.training_loop import Sink, TrainingLoop
+
+
+class SessionLimitError(RuntimeError):
+    """The server already holds `max_sessions` sessions."""
+
+
+class Session:
+    """One training run and the (at most one) connection watching it."""
+
+    def __init__(self, session_id: str, loop: TrainingLoop):
+        self.id = session_id
+        self.loop = loop
+        self.owner: object | None = None  # the connection currently attached
+        self.kick: Callable[[], None] | None = None  # tells that connection it was replaced
+        # Counted as detached from birth, so a session whose socket never attaches is reaped too.
+        self.detached_at: float | None = time.monotonic()
+
+    async def call(self, command: Callable[[TrainingLoop], Any]) -> Any:
+        """Run `command` on the training thread and await its result (or its exception)."""
+        return await asyncio.wrap_future(self.loop.submit(command))
+
+    async def attach(self, owner: object, sink: Sink, kick: Callable[[], None]) -> None:
+        """Make `owner` the connection that receives this session's frames and messages."""
+        previous_kick = self.kick if self.owner is not None and self.owner is not owner else None
+        self.owner, self.kick, self.detached_at = owner, kick, None
+
+        def install(loop: TrainingLoop) -> None:
+            loop.sink = sink
+            loop.mark_dirty()
+
+        await self.call(install)
+        if previous_kick is not None:
+            previous_kick()
+
+    async def detach(self, owner: object) -> None:
+        """The connection went away; training pauses until a client comes back."""
+        if self.owner is not owner:
+            return  # already taken over by a newer connection
+        self.owner, self.kick, self.detached_at = None, None, time.monotonic()
+
+        def remove(loop: TrainingLoop) -> None:
+            loop.sink = None
+
+        with contextlib.suppress(RuntimeError):
+            await self.call(remove)
+
+
+class SessionRegistry:
+    """All live sessions of one app, keyed by an unguessable id."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.sessions: dict[str, Session] = {}
+        self._reaper: asyncio.Task | None = None
+
+    def __len__(self) -> int:
+        return len(self.sessions)
+
+    def get(self, session_id: str | None) -> Session | None:
+        return self.sessions.get(session_id) if session_id else None
+
+    async def create(self, params: dict | None = None) -> Session:
+        """Start a new session (its trainer is built on its own thread); raises SessionLimitError."""
+        cap = self.settings.max_sessions
+        if len(self.sessions) >= cap:
+            raise SessionLimitError(
+                f"server full: {cap} GAN Lab sessions are running (GANLAB_MAX_SESSIONS={cap}); "
+                "try again in a minute"
+            )
+        loop = TrainingLoop(
+            frame_hz=self.settings.frame_hz,
+            grid_size=self.settings.grid_size,
+            history_limit=self.settings.history_limit,
+            params=params,
+        )
+        session = Session(uuid.uuid4().hex, loop)
+        self.sessions[session.id] = session  # counted against the cap while it starts
+        loop.start()
+        try:
+            await asyncio.wrap_future(loop.ready)
+        except BaseException:
+            self.sessions.pop(session.id, None)
+            raise
+        return session
+
+    def remove(self, session_id: str) -> None:
+        session = self.sessions.pop(session_id, None)
+        if session is not None:
+            session.loop.stop()
+
+    def reap(self, now: float | None = None) -> list[str]:
+        """Remove detached sessions older than the grace period; returns their ids."""
+        now = time.monotonic() if now is None else now
+        grace = self.settings.session_grace_s
+        expired = [
+            sid
+            for sid, s in self.sessions.items()
+            if s.detached_at is not None and now - s.detached_at >= grace
+        ]
+        for sid in expired:
+            self.remove(sid)
+        return expired
+
+    async def _reap_forever(self) -> None:
+        interval = min(1.0, max(0.05, self.settings.session_grace_s / 4))
+        while True:
+            await asyncio.sleep(interval)
+            self.reap()
+
+    def start(self) -> None:
+        self._reaper = asyncio.get_running_loop().create_task(self._reap_forever())
+
+    async def close(self) -> None:
+        if self._reaper is not None:
+            self._reaper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reaper
+        for sid in list(self.sessions):
+            self.remove(sid)

@@ -1,0 +1,121 @@
+"""The StyleGAN3 side of the server: registry, device, and the two worker threads it runs on.
+
+Everything slow happens off the event loop. Renders go to one render thread, so they are
+serialised (the model's transform buffer is shared state, and on a small CPU a second
+concurrent render would only halve the speed of both) and the loop stays free for the
+GAN Lab sessions. Loads go to a separate thread, so loading a big pickle does not stall
+renders of a model that is already in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from fastapi import FastAPI
+
+from ganlab.server.stylegan3.models import LoadedModel, ModelRegistry, StyleGAN3Config
+from ganlab.server.stylegan3.params import RenderParams, check_for_model
+
+PROGRESS_INTERVAL_S = 0.25  # how often a loading client hears about it
+Progress = Callable[[dict], Awaitable[None]]
+_create_lock = threading.Lock()
+
+
+class StyleGAN3Service:
+    """One per app; created on first use so the GAN Lab tab never pays for torch or a model."""
+
+    def __init__(self, models_dir, device_name: str, config: StyleGAN3Config | None = None):
+        from ganlab.stylegan3.device import pick_device
+
+        self.config = config or StyleGAN3Config()
+        self.device = pick_device(device_name)
+        self.registry = ModelRegistry(models_dir, self.device, self.config)
+        # One core stays free for the event loop and the GAN Lab sessions; torch's thread count
+        # is per calling thread, so this does not change the sessions' single-thread setting.
+        self.render_threads = self.config.render_threads or max(1, (os.cpu_count() or 1) - 1)
+        self._render_pool = ThreadPoolExecutor(
+            1, thread_name_prefix="sg3-render", initializer=self._init_thread
+        )
+        self._load_pool = ThreadPoolExecutor(1, thread_name_prefix="sg3-load")
+
+    def _init_thread(self) -> None:
+        import torch
+
+        torch.set_num_threads(self.render_threads)
+
+    def device_info(self) -> dict:
+        from ganlab.server.stylegan3.render import device_info
+
+        return device_info(self.device, self.render_threads)
+
+    async def in_load_thread(self, fn, *args):
+        """Run `fn(*args)` on the load thread (reading and building networks)."""
+        return await asyncio.get_running_loop().run_in_executor(self._load_pool, fn, *args)
+
+    async def in_render_thread(self, fn, *args):
+        """Run `fn(*args)` on the render thread (anything touching a model's buffers goes here)."""
+        return await asyncio.get_running_loop().run_in_executor(self._render_pool, fn, *args)
+
+    async def get_model(self, model_id: str, progress: Progress | None = None) -> LoadedModel:
+        """The loaded model; while it loads, `progress` hears {phase, elapsed_s, estimate_s} 4x a second."""
+        self.registry.resolve(model_id)  # bad and unknown ids fail here, before any thread work
+        cached = self.registry.peek(model_id)
+        if cached is not None:
+            return cached
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self._load_pool, self.registry.get, model_id)
+        estimate, start = self.registry.estimate_load_s(model_id), time.monotonic()
+        if progress:  # at once, so even a quick load shows that it happened
+            await progress({"phase": "loading", "elapsed_s": 0.0, "estimate_s": round(estimate, 2)})
+        while True:
+            done, _ = await asyncio.wait({future}, timeout=PROGRESS_INTERVAL_S if progress else None)
+            if done:
+                break
+            elapsed = time.monotonic() - start
+            await progress(
+                {"phase": "loading", "elapsed_s": round(elapsed, 2), "estimate_s": round(estimate, 2)}
+            )
+        model = future.result()
+        if progress:
+            await progress(
+                {
+                    "phase": "ready",
+                    "elapsed_s": round(time.monotonic() - start, 2),
+                    "estimate_s": round(estimate, 2),
+                }
+            )
+        return model
+
+    async def render(self, model: LoadedModel, params: RenderParams, encode=None) -> tuple:
+        """Check `params` against the model, render on the render thread, and encode there too."""
+        from ganlab.server.stylegan3.render import render  # torch: imported on first use, not with the app
+
+        check_for_model(params, model.info)
+
+        def work():
+            result = render(model.G, params, self.device)
+            return result, (encode(result) if encode else None)
+
+        return await self.in_render_thread(work)
+
+    def close(self) -> None:
+        self._render_pool.shutdown(wait=False, cancel_futures=True)
+        self._load_pool.shutdown(wait=False, cancel_futures=True)
+
+
+def get_service(app: FastAPI) -> StyleGAN3Service:
+    """The app's service, built on first use from the app's settings (tests pass their own)."""
+    service = getattr(app.state, "stylegan3", None)
+    if service is None:
+        with _create_lock:
+            service = getattr(app.state, "stylegan3", None)
+            if service is None:
+                settings = app.state.settings
+                service = StyleGAN3Service(settings.models_dir, settings.device)
+                app.state.stylegan3 = service
+    return service

@@ -1,0 +1,222 @@
+"""`WS /ws/stylegan3`: interactive rendering where the latest request wins.
+
+Client -> server (JSON text, each with an `id` the client picks):
+* `render` {params}: one image (or a layer view) for RenderParams;
+* `grid` {params, rows, cols}: seeds seed .. seed+rows*cols-1, one frame per tile;
+* `interpolate` {params, to_seed, steps}: `steps` frames moving in W from seed to to_seed;
+* `load` {model}: load a model now (progress messages, then `model`).
+
+Server -> client: text `hello` (device, models, limits), `progress` while a model loads,
+`model` (its info and layer table), `error` (message and field), `done` after a job; and
+binary frames: `uint32 LE header length | JSON header | JPEG bytes`.
+
+There is one pending slot per connection, not a queue: a request that arrives while another
+waits replaces it (the replaced one is counted in the next frame's `skipped`), and a
+multi-frame job stops as soon as anything newer arrives. So a slow render never piles up work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import struct
+from dataclasses import dataclass, field
+
+from fastapi import WebSocket
+from pydantic import ValidationError
+from starlette.websockets import WebSocketDisconnect
+
+from ganlab.server.stylegan3.params import SEED_MAX, FieldError, RenderParams, first_error
+from ganlab.server.stylegan3.service import StyleGAN3Service
+
+MAX_MESSAGE_CHARS = 65_536
+JOB_KINDS = ("render", "grid", "interpolate", "load")
+_LEN = struct.Struct("<I")
+
+
+@dataclass
+class Job:
+    """A validated request: its frames' params, or a model to load."""
+
+    id: object
+    kind: str
+    frames: list[RenderParams] = field(default_factory=list)
+    model: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def encode_image_frame(header: dict, jpeg: bytes) -> bytes:
+    head = json.dumps(header, separators=(",", ":")).encode()
+    return _LEN.pack(len(head)) + head + jpeg
+
+
+def _int_field(message: dict, name: str, low: int, high: int, default: int) -> int:
+    value = message.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise FieldError(name, f"must be a whole number between {low} and {high}")
+    return value
+
+
+def parse_job(message: dict, service: StyleGAN3Service) -> Job:
+    """Validate one client message into a Job; FieldError names what is wrong."""
+    kind = message.get("type")
+    if kind not in JOB_KINDS:
+        raise FieldError("type", f"must be one of {', '.join(JOB_KINDS)}")
+    job_id = message.get("id")
+    if kind == "load":
+        params = _params({"model": message.get("model", "")})
+        return Job(job_id, kind, model=params.model)
+    params = _params(message.get("params") or {})
+    if kind == "render":
+        return Job(job_id, kind, [params], params.model)
+    limits = service.config
+    if kind == "grid":
+        rows = _int_field(message, "rows", 1, limits.max_grid, 3)
+        cols = _int_field(message, "cols", 1, limits.max_grid, 3)
+        frames = [
+            params.model_copy(update={"seed": (params.seed + i) & SEED_MAX}) for i in range(rows * cols)
+        ]
+        return Job(job_id, kind, frames, params.model, {"rows": rows, "cols": cols})
+    to_seed = _int_field(message, "to_seed", 0, SEED_MAX, (params.seed + 1) & SEED_MAX)
+    steps = _int_field(message, "steps", 2, limits.max_frames, 8)
+    frames = [
+        params.model_copy(update={"interp_seed": to_seed, "interp_t": i / (steps - 1)}) for i in range(steps)
+    ]
+    return Job(job_id, kind, frames, params.model, {"to_seed": to_seed})
+
+
+def _params(raw: object) -> RenderParams:
+    if not isinstance(raw, dict):
+        raise FieldError("params", "must be an object")
+    try:
+        return RenderParams.model_validate(raw)
+    except ValidationError as error:
+        name, message = first_error(error)
+        raise FieldError(name, message) from None
+
+
+class RenderSocket:
+    """One browser connection: a receive loop filling the pending slot, a worker draining it."""
+
+    def __init__(self, websocket: WebSocket, service: StyleGAN3Service):
+        self.ws, self.service = websocket, service
+        self.pending: Job | None = None
+        self.skipped = 0
+        self.wake = asyncio.Event()
+        self.send_lock = asyncio.Lock()
+
+    async def send_json(self, message: dict) -> None:
+        async with self.send_lock:
+            await self.ws.send_text(json.dumps(message))
+
+    async def send_bytes(self, data: bytes) -> None:
+        async with self.send_lock:
+            await self.ws.send_bytes(data)
+
+    async def serve(self) -> None:
+        await self.send_json(
+            {
+                "type": "hello",
+                "device": self.service.device_info(),
+                "models": self.service.registry.list_models(),
+                "limits": self.service.config.model_dump(include={"max_grid", "max_frames"}),
+            }
+        )
+        worker = asyncio.create_task(self._work_forever())
+        try:
+            await self._receive_forever()
+        except WebSocketDisconnect:
+            pass
+        finally:
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await worker
+
+    async def _receive_forever(self) -> None:
+        while True:
+            text = await self.ws.receive_text()
+            message = None
+            try:
+                if len(text) > MAX_MESSAGE_CHARS:
+                    raise FieldError("message", f"longer than {MAX_MESSAGE_CHARS} characters")
+                message = json.loads(text)
+                if not isinstance(message, dict):
+                    raise FieldError("message", "must be a JSON object")
+                job = parse_job(message, self.service)
+            except (FieldError, json.JSONDecodeError) as error:
+                await self._error(message.get("id") if isinstance(message, dict) else None, error)
+                continue
+            if self.pending is not None:
+                self.skipped += 1  # the replaced request is never rendered: latest wins
+            self.pending = job
+            self.wake.set()
+
+    async def _error(self, job_id, error: Exception) -> None:
+        if isinstance(error, FieldError):
+            await self.send_json(
+                {"type": "error", "id": job_id, "field": error.field, "message": error.message}
+            )
+        else:
+            await self.send_json(
+                {"type": "error", "id": job_id, "field": None, "message": f"bad JSON: {error}"}
+            )
+
+    async def _work_forever(self) -> None:
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            job, self.pending = self.pending, None
+            if job is None:
+                continue
+            try:
+                await self._run(job)
+            except FieldError as error:
+                await self._error(job.id, error)
+            except (WebSocketDisconnect, asyncio.CancelledError):
+                raise
+            except Exception as error:  # a broken model file must not end the connection
+                await self.send_json(
+                    {
+                        "type": "error",
+                        "id": job.id,
+                        "field": "model",
+                        "message": f"{type(error).__name__}: {error}",
+                    }
+                )
+
+    async def _run(self, job: Job) -> None:
+        async def progress(update: dict) -> None:
+            await self.send_json({"type": "progress", "id": job.id, "model": job.model, **update})
+
+        model = await self.service.get_model(job.model, progress)
+        if job.kind == "load":
+            await self.send_json({"type": "model", "id": job.id, "model": model.id, "info": model.info})
+            return
+        from ganlab.server.stylegan3.render import encode_jpeg
+
+        quality = self.service.config.jpeg_quality
+        for index, params in enumerate(job.frames):
+            if index and self.pending is not None:
+                await self.send_json({"type": "done", "id": job.id, "kind": job.kind, "superseded": True})
+                return  # something newer arrived: the rest of this job is stale
+            result, jpeg = await self.service.render(model, params, lambda r: encode_jpeg(r.image, quality))
+            header = {
+                "type": "image",
+                "id": job.id,
+                "kind": job.kind,
+                "index": index,
+                "count": len(job.frames),
+                "model": model.id,
+                "seed": params.seed,
+                "width": int(result.image.shape[1]),
+                "height": int(result.image.shape[0]),
+                "render_ms": round(result.render_ms, 1),
+                "layer": result.layer,
+                "skipped": self.skipped,
+                **job.extra,
+            }
+            self.skipped = 0
+            await self.send_bytes(encode_image_frame(header, jpeg))
+        if len(job.frames) > 1:
+            await self.send_json({"type": "done", "id": job.id, "kind": job.kind, "superseded": False})
