@@ -33,11 +33,6 @@ class Dataset:
     view_box: tuple[float, float, float, float]  # xmin, xmax, ymin, ymax: what the views and histograms cover
     modes: Modes | None = None
 
-    @property
-    def output_scale(self) -> float:
-        """How far from the origin G's tanh output must reach to cover the view box."""
-        return float(max(abs(v) for v in self.view_box))
-
 
 UNIT_BOX = (0.0, 1.0, 0.0, 1.0)
 

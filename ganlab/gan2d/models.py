@@ -45,13 +45,15 @@ class MLP:
     """Dense layers sizes[0] -> ... -> sizes[-1]; `activation` on hidden layers, `output` on the last.
 
     output is "sigmoid"-free by design: D returns logits (losses apply the sigmoid stably), and
-    G's "tanh" output is scaled by `output_scale` so it can cover the dataset's view box.
+    G's "tanh" output is mapped onto the dataset's view box, `output_center + output_half · tanh`,
+    so an untrained G's fakes (tanh near 0) start in the middle of what the plot shows.
     """
 
     sizes: list[int]
     activation: str
     output: str = "linear"  # "linear" or "tanh"
-    output_scale: float = 1.0
+    output_center: tuple[float, float] = (0.0, 0.0)  # where tanh = 0 lands: the view box's centre
+    output_half: tuple[float, float] = (1.0, 1.0)  # where tanh = ±1 lands: the box's half-widths
     flat: np.ndarray = field(init=False)
     grad: np.ndarray = field(init=False)
     weights: list[np.ndarray] = field(init=False)
@@ -100,7 +102,9 @@ class MLP:
         return a, cache
 
     def _output(self, h: np.ndarray) -> np.ndarray:
-        return np.tanh(h) * self.output_scale if self.output == "tanh" else h
+        if self.output != "tanh":
+            return h
+        return (np.tanh(h) * np.asarray(self.output_half, h.dtype) + np.asarray(self.output_center, h.dtype))
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return self.forward(x)[0]
@@ -114,8 +118,9 @@ class MLP:
             a_in, h, a_out = cache[idx]
             if idx == last:
                 if self.output == "tanh":
-                    t = a_out / self.output_scale
-                    grad = grad * (self.output_scale * (1 - t * t))
+                    half = np.asarray(self.output_half, a_out.dtype)
+                    t = (a_out - np.asarray(self.output_center, a_out.dtype)) / half  # tanh(h), recovered
+                    grad = grad * (half * (1 - t * t))
             else:
                 grad = act_backward(self.activation, h, a_out, grad)
             if param_grads:
@@ -128,8 +133,11 @@ class MLP:
 
 
 def build_generator(noise_dim: int, layers: int, width: int, activation: str, output: str,
-                    output_scale: float) -> MLP:
-    return MLP([noise_dim] + [width] * layers + [2], activation, output, output_scale)
+                    view_box: tuple[float, float, float, float]) -> MLP:
+    """G: noise -> 2-D point; a tanh output covers exactly `view_box` (xmin, xmax, ymin, ymax)."""
+    x0, x1, y0, y1 = view_box
+    return MLP([noise_dim] + [width] * layers + [2], activation, output,
+               output_center=((x0 + x1) / 2, (y0 + y1) / 2), output_half=((x1 - x0) / 2, (y1 - y0) / 2))
 
 
 def build_discriminator(pack: int, layers: int, width: int, activation: str) -> MLP:

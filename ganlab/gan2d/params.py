@@ -53,7 +53,8 @@ class TrainParams(BaseModel):
                          ge=0, le=8)
     g_width: int = knob(8, "Neurons per generator hidden layer.", "structural", "generator", ge=1, le=512)
     g_output: Literal["tanh", "linear"] = knob(
-        "tanh", "Generator output: tanh scaled to the dataset's box (GAN Lab), or linear.", "structural", "generator"
+        "tanh", "Generator output: tanh mapped onto the dataset's view box (centre + half-width · tanh), or linear.",
+        "structural", "generator"
     )
     d_layers: int = knob(2, "Discriminator hidden layers (GAN Lab's UI shows one fewer).", "structural",
                          "discriminator", ge=0, le=8)

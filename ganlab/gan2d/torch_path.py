@@ -37,7 +37,9 @@ def forward(net: MLP, params: list[tuple[torch.Tensor, torch.Tensor]], x: torch.
         x = x @ w + b
         if idx < len(params) - 1:
             x = _act(net.activation, x)
-    return torch.tanh(x) * net.output_scale if net.output == "tanh" else x
+    if net.output != "tanh":
+        return x
+    return torch.tanh(x) * x.new_tensor(net.output_half) + x.new_tensor(net.output_center)
 
 
 def d_loss(loss: str, hr: torch.Tensor, hf: torch.Tensor, real_weight: float) -> torch.Tensor:

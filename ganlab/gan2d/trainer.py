@@ -57,7 +57,7 @@ class Trainer:
         init_ss, data_ss, noise_ss, eval_ss, gp_ss = np.random.SeedSequence(p.seed).spawn(5)
         init_rng = np.random.default_rng(init_ss)
         self.G: MLP = build_generator(p.noise_dim, p.g_layers, p.g_width, p.activation, p.g_output,
-                                      self.dataset.output_scale)
+                                      self.dataset.view_box)
         self.D: MLP = build_discriminator(p.pack, p.d_layers, p.d_width, p.activation)
         self.G.init_gan_lab(init_rng)
         self.D.init_gan_lab(init_rng)

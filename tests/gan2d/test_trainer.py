@@ -68,7 +68,8 @@ def test_gan_lab_preset_learns_two_gaussians():
     start = t.metrics()["js"]
     t.train(3000)
     end = t.metrics()
-    assert start > 0.6 and end["js"] < 0.25, (start, end)
+    # fakes start inside the view (G's tanh covers the box) but nowhere near the two modes
+    assert start > 0.4 and end["js"] < 0.25 and end["js"] < start / 3, (start, end)
     assert end["modes_captured"] == 2
 
 
@@ -187,3 +188,16 @@ def test_param_schema_declares_every_knob_once_with_kind_bounds_and_labels():
     assert ids == {"line", "gaussians", "ring", "disjoint", "drawn", "ring8", "grid25", "swiss_roll", "moons",
                    "spiral", "csv"}
     assert "gan_lab" in schema["presets"]
+
+
+@pytest.mark.parametrize("dataset", ["line", "gaussians", "ring", "disjoint"])
+def test_untrained_fakes_start_inside_the_view(dataset):
+    """Epoch 0 must show the fakes: G's tanh is mapped onto the view box, not onto (-1, 1)²."""
+    for seed in range(10):
+        t = Trainer(TrainParams(dataset=dataset, seed=seed))
+        fake = t.fields(grid_size=8)["fake"]
+        x0, x1, y0, y1 = t.view_box
+        inside = (fake[:, 0] >= x0) & (fake[:, 0] <= x1) & (fake[:, 1] >= y0) & (fake[:, 1] <= y1)
+        assert inside.mean() >= 0.9, (dataset, seed, inside.mean())
+        # and they are not all squeezed into one dot: they cover a visible part of the box
+        assert fake.std(axis=0).min() > 0.01, (dataset, seed)
