@@ -83,8 +83,10 @@ class Connection:
                 await self._receive_forever()
         except WebSocketDisconnect:
             pass
-        except SessionEnded as error:  # a brand-new session that could not even attach
-            self.send_text({"type": "error", "code": "session_ended", "message": str(error)})
+        except SessionEnded as error:  # the session ended while this socket attached to it
+            if self.session is not None:  # else session_ended() has told the client already
+                self.session = None
+                self.send_text({"type": "error", "code": "session_ended", "message": str(error)})
             await self._flush_and_stop_then_close(CLOSE_INTERNAL, "session ended")
         except RuntimeError:  # receive() after our own close
             pass

@@ -21,25 +21,21 @@ from __future__ import annotations
 import collections
 import concurrent.futures
 import logging
-import queue
 import sys
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
+from ganlab.server.gan2d.commands import CommandQueue, SessionEnded
 from ganlab.server.gan2d.frames import FrameSource
 from ganlab.server.gan2d.pacing import RateMeter, bounded_wait_s, next_deadline
 
 log = logging.getLogger("ganlab.server")
 Sink = Callable[[str, Any], None]  # ("frame", bytes) or ("text", dict); called on this thread
 Command = Callable[["TrainingLoop"], Any]
-_STOP = object()
 MAX_FAILURES_IN_A_ROW = 5  # failures with no successful step or frame between them: give up
-
-
-class SessionEnded(RuntimeError):
-    """The session's thread has stopped (server shutdown, or repeated failures)."""
+__all__ = ["MAX_FAILURES_IN_A_ROW", "SessionEnded", "Sink", "TrainingLoop"]
 
 
 class TrainingLoop(threading.Thread):
@@ -61,8 +57,7 @@ class TrainingLoop(threading.Thread):
         self.attached = False  # a client is watching; a detached session does not train
         self.epochs_to_step = 0  # `step epoch` commands still to finish, between other commands
         self.on_ended: Callable[[str], None] | None = None  # told why, when the thread stops by itself
-        self.ended_reason: str | None = None
-        self._commands: queue.SimpleQueue = queue.SimpleQueue()
+        self._commands = CommandQueue()
         self._dirty = False  # something changed that the client has not seen yet
         self._last_frame_t = 0.0
         self._next_tick_t = 0.0
@@ -70,27 +65,25 @@ class TrainingLoop(threading.Thread):
         self._rate = RateMeter()
         self._failures = 0
         self._stop_requested = False
-        self._end_lock = threading.Lock()
 
     @property
     def history(self) -> list[dict]:
         return self.frames.history
 
+    @property
+    def ended_reason(self) -> str | None:
+        """Why the thread stopped (None while it runs); later commands fail with SessionEnded."""
+        return self._commands.closed_reason
+
     # ---- called from the event loop -------------------------------------------------------
 
     def submit(self, command: Command) -> concurrent.futures.Future:
         """Run `command(self)` on the training thread between two optimizer steps."""
-        future: concurrent.futures.Future = concurrent.futures.Future()
-        with self._end_lock:  # a command is either queued before the end, or refused: never lost
-            if self.ended_reason is not None:
-                future.set_exception(SessionEnded(self.ended_reason))
-            else:
-                self._commands.put((command, future))
-        return future
+        return self._commands.submit(command)
 
     def stop(self) -> None:
         self._stop_requested = True
-        self._commands.put(_STOP)
+        self._commands.stop()
 
     # ---- helpers for commands (run on this thread) ----------------------------------------
 
@@ -151,35 +144,34 @@ class TrainingLoop(threading.Thread):
             self.trainer = _build_trainer(self.initial_params)
             _one_torch_thread()
         except BaseException as error:  # reported to the event loop, which refuses the session
-            self.ended_reason = f"the session could not start: {error}"
+            self._commands.close(f"the session could not start: {error}")
             self.ready.set_exception(error)
             return
         self.frames.clear(self.trainer.run_id)
         self.ready.set_result(None)
+        reason = "this session has ended"
         try:
-            while self._iterate():
+            while (reason := self._iterate()) is None:
                 pass
         finally:
-            with self._end_lock:
-                self.ended_reason = self.ended_reason or "this session has ended"
-            self._fail_pending()
+            self._commands.close(reason)
             if not self._stop_requested and self.on_ended is not None:
-                self.on_ended(self.ended_reason)
+                self.on_ended(self.ended_reason or reason)
 
-    def _iterate(self) -> bool:
-        """Commands, then training, then a frame; False once the thread should stop."""
+    def _iterate(self) -> str | None:
+        """Commands, then training, then a frame; the reason once the thread should stop."""
         try:
-            if not self._handle_commands(self._wait_timeout()):
-                return False
+            if not self._commands.run(self, self._wait_timeout()):
+                return "this session has ended"
             if self._running():
                 self._advance()
             self._maybe_send_frame()
         except Exception as error:
             return self._fail(error)
-        return True
+        return None
 
-    def _fail(self, error: Exception) -> bool:
-        """Pause with a readable error instead of dying; False (stop) after repeated failures."""
+    def _fail(self, error: Exception) -> str | None:
+        """Pause with a readable error instead of dying; the reason to stop after repeated failures."""
         self._failures += 1
         what = f"{type(error).__name__}: {error}"
         if self._failures == 1:
@@ -187,8 +179,7 @@ class TrainingLoop(threading.Thread):
         else:
             log.warning("GAN Lab session failed again (%d in a row): %s", self._failures, what)
         if self._failures >= MAX_FAILURES_IN_A_ROW:
-            self.ended_reason = f"training failed {self._failures} times in a row ({what}); the session was closed"
-            return False
+            return f"training failed {self._failures} times in a row ({what}); the session was closed"
         if self.state == "playing":
             self.state = "paused"
         self.epochs_to_step = 0
@@ -203,17 +194,7 @@ class TrainingLoop(threading.Thread):
             }
         )
         self.send_text(self.status_message())
-        return True
-
-    def _fail_pending(self) -> None:
-        """Commands queued after the stop would otherwise wait forever."""
-        while True:
-            try:
-                item = self._commands.get_nowait()
-            except queue.Empty:
-                return
-            if item is not _STOP and item[1].set_running_or_notify_cancel():
-                item[1].set_exception(SessionEnded(self.ended_reason or "this session has ended"))
+        return None
 
     def _running(self) -> bool:
         return (self.state == "playing" or self.epochs_to_step > 0) and self.attached
@@ -230,26 +211,6 @@ class TrainingLoop(threading.Thread):
         if self._dirty and self.attached:
             deadlines.append(self._last_frame_t + self.frame_interval_s)
         return bounded_wait_s(min(deadlines) - now) if deadlines else None
-
-    def _handle_commands(self, timeout: float | None) -> bool:
-        """Run queued commands (waiting up to `timeout` for the first); False once stopped."""
-        try:
-            item = self._commands.get(timeout=timeout) if timeout != 0 else self._commands.get_nowait()
-        except queue.Empty:
-            return True
-        while True:
-            if item is _STOP:
-                return False
-            command, future = item
-            if future.set_running_or_notify_cancel():
-                try:
-                    future.set_result(command(self))
-                except BaseException as error:  # the caller turns it into an error message
-                    future.set_exception(error)
-            try:
-                item = self._commands.get_nowait()
-            except queue.Empty:
-                return True
 
     def _advance(self) -> None:
         """Optimizer steps until a frame or a paced tick is due, or a command waits."""
@@ -280,7 +241,7 @@ class TrainingLoop(threading.Thread):
             if finished and self.epochs_to_step:
                 self.epochs_to_step -= 1
                 self.send_text(self.status_message())
-            if done(finished) or not self._commands.empty():
+            if done(finished) or self._commands.waiting():
                 return
 
     def _optimizer_step(self) -> bool:

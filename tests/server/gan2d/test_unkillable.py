@@ -137,7 +137,7 @@ def test_an_ended_session_closes_its_socket_and_its_downloads_are_404_not_500() 
     ):
         hello = json.loads(ws.receive_text())
         session = app.state.sessions.sessions[hello["session_id"]]
-        session.loop.ended_reason = "it broke"  # as if its thread had just given up
+        session.loop._commands.close("it broke")  # as if its thread had just given up
         base = f"/api/gan2d/sessions/{hello['session_id']}"
         for path in ("/model", "/history.csv"):
             response = client.get(base + path)
