@@ -8,6 +8,10 @@ also run with GANLAB_WORKERS=0 (every session on a thread of the web process, as
 worker pool), and the ratios are printed. Usage:
 
     nice -n 10 python benchmarks/bench_classroom.py --sessions 1,10,20,30,40 --seconds 20 --baseline
+
+The soak test is the same with one count held long: `--sessions 30 --seconds 600`. Its row
+then shows the memory at the start and end of the measured window and the worst gap between
+two frames any client saw (a stall).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -70,7 +75,7 @@ async def student(port: int, seconds: float, warmup_s: float, set_every_s: float
     async with websockets.connect(url, max_size=None, compression=None, open_timeout=60) as ws:
         pending: dict[float, float] = {}  # d_lr sent -> when
         replies: list[float] = []
-        frames, first, last = 0, None, None
+        frames, first, last, gap, previous = 0, None, None, 0.0, None
         await ws.send(json.dumps({"type": "play"}))
         start = time.monotonic()
         next_set, lr = start + warmup_s, 0.1
@@ -89,6 +94,8 @@ async def student(port: int, seconds: float, warmup_s: float, set_every_s: float
                 if time.monotonic() >= start + warmup_s:
                     header, _ = decode_frame(raw)
                     frames += 1
+                    gap = max(gap, time.monotonic() - previous) if previous else gap
+                    previous = time.monotonic()
                     first = first or (time.monotonic(), header["epoch"])
                     last = (time.monotonic(), header["epoch"])
             else:
@@ -101,6 +108,7 @@ async def student(port: int, seconds: float, warmup_s: float, set_every_s: float
         "eps": (last[1] - first[1]) / span if span == span else 0.0,
         "worst_set_ms": 1000 * max(replies) if replies else float("nan"),
         "unanswered": len(pending),
+        "gap_s": gap,
     }
 
 
@@ -108,17 +116,31 @@ async def classroom(port: int, n: int, seconds: float) -> list[dict]:
     return await asyncio.gather(*(student(port, seconds, warmup_s=3.0, set_every_s=3.0) for _ in range(n)))
 
 
+def _sample_rss(pid: int, samples: list[float], seconds: float) -> None:
+    """RSS every 2 s while a count runs (the second sample is after the warm-up)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        samples.append(tree_rss_mb(pid))
+        time.sleep(2.0)
+
+
 def measure(counts: list[int], seconds: float, workers: int | None) -> dict[int, dict]:
     proc, port = start_server(sum(counts) + 5, workers)  # closed sessions linger for their grace period
     out = {}
     try:
         for n in counts:
+            samples: list[float] = []
+            sampler = threading.Thread(target=_sample_rss, args=(proc.pid, samples, 3.0 + seconds), daemon=True)
+            sampler.start()
             rows = asyncio.run(classroom(port, n, seconds))
+            sampler.join()
             out[n] = {
                 "min_fps": min(r["fps"] for r in rows), "mean_fps": statistics.mean(r["fps"] for r in rows),
                 "min_eps": min(r["eps"] for r in rows), "mean_eps": statistics.mean(r["eps"] for r in rows),
                 "worst_set_ms": max(r["worst_set_ms"] for r in rows), "rss_mb": tree_rss_mb(proc.pid),
                 "unanswered": sum(r["unanswered"] for r in rows),
+                "rss_start_mb": samples[min(len(samples) - 1, 1)] if samples else float("nan"),
+                "worst_gap_s": max(r["gap_s"] for r in rows),
             }
             time.sleep(1.0)  # detached sessions pause at once; they linger only as memory
     finally:
@@ -129,12 +151,13 @@ def measure(counts: list[int], seconds: float, workers: int | None) -> dict[int,
 
 def print_table(title: str, rows: dict[int, dict], baseline: dict[int, dict] | None = None) -> None:
     print(f"\n{title}")
-    head = "| sessions | min fps | mean fps | min ep/s | mean ep/s | worst set (ms) | RSS (MB) |"
+    head = ("| sessions | min fps | mean fps | min ep/s | mean ep/s | worst set (ms) | worst frame gap (s) "
+            "| RSS start → end (MB) |")
     print(head + (" fps vs threads | ep/s vs threads |" if baseline else ""))
-    print("|" + "---|" * (7 + (2 if baseline else 0)))
+    print("|" + "---|" * (8 + (2 if baseline else 0)))
     for n, r in rows.items():
         line = (f"| {n} | {r['min_fps']:.1f} | {r['mean_fps']:.1f} | {r['min_eps']:.0f} | {r['mean_eps']:.0f} "
-                f"| {r['worst_set_ms']:.0f} | {r['rss_mb']:.0f} |")
+                f"| {r['worst_set_ms']:.0f} | {r['worst_gap_s']:.2f} | {r['rss_start_mb']:.0f} → {r['rss_mb']:.0f} |")
         if baseline and n in baseline:
             b = baseline[n]
             fps_ratio = r["mean_fps"] / max(b["mean_fps"], 1e-9)

@@ -101,3 +101,32 @@ async def test_many_sessions_on_one_worker_get_fewer_frames_and_are_told() -> No
             await client.close()
     finally:
         live.stop()
+
+
+async def test_stylegan3_rendering_leaks_no_threads_into_sessions() -> None:
+    """Renders set torch's thread count in the web process; sessions train elsewhere, untouched."""
+    import json
+    import urllib.request
+
+    env = {"GANLAB_WORKERS": "1", "GANLAB_SG3_DEMO": "tiny", "GANLAB_DEVICE": "cpu"}
+    live = await asyncio.to_thread(start_server, env)
+    try:
+        client, _ = await open_session(live)
+        await client.send({"type": "play"})
+        await client.drain(1.0)
+        (pid,) = worker_pids(live)
+        threads = len(list(Path(f"/proc/{pid}/task").iterdir()))
+        request = urllib.request.Request(f"{live.url}/api/stylegan3/generate", data=json.dumps({"seed": 3}).encode(),
+                                         headers={"Content-Type": "application/json"})
+
+        def render() -> bytes:  # off the test's event loop, which must keep answering pings
+            with urllib.request.urlopen(request, timeout=120) as response:
+                return response.read()
+
+        assert (await asyncio.to_thread(render))[:4] == b"\x89PNG"
+        await client.drain(1.0)
+        assert len(list(Path(f"/proc/{pid}/task").iterdir())) == threads, "the render added threads to a worker"
+        assert b"libtorch" not in Path(f"/proc/{pid}/maps").read_bytes(), "the GAN Lab worker loaded torch"
+        await client.close()
+    finally:
+        live.stop()
