@@ -115,6 +115,14 @@ export function createCharts(root) {
       }
       dirty = false;
     },
+    /** For tests and the console: per chart, the legend texts and the epoch axis's tick values. */
+    describe() {
+      return [...plots.values()].filter(({ box }) => !box.hidden).map(({ spec, box, plot }) => ({
+        id: spec.id,
+        legend: [...box.querySelectorAll(".u-legend .u-value")].map((e) => e.textContent),
+        xTicks: plot.axes[0]._splits || [],
+      }));
+    },
     resize() {
       for (const { box, plot } of plots.values()) if (!box.hidden) plot.setSize({ width: widthOf(box), height: 130 });
     },
