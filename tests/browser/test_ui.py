@@ -175,11 +175,15 @@ def test_stylegan3_tab_imports_its_module(browser, server) -> None:
         "**/js/stylegan3/tab.js", lambda route: route.fulfill(body=stub, content_type="text/javascript")
     )
     try:
+        assert page.is_visible("#teacher-label") and page.is_visible("#connection")
         page.click("#tab-btn-stylegan3")
         page.wait_for_selector("text=stub tab mounted", timeout=5_000)
         assert not page.is_visible("#tab-ganlab")
+        # The GAN Lab tab's header tools mean nothing here: "choose controls to hide" and its connection badge.
+        assert page.is_hidden("#teacher-label") and page.is_hidden("#connection")
         page.click("#tab-btn-ganlab")
         assert page.is_visible("#dist")
+        assert page.is_visible("#teacher-label") and page.is_visible("#connection")
     finally:
         context.close()
     assert not errors, errors
@@ -206,6 +210,13 @@ def test_downloads(app_page, tmp_path) -> None:
     assert lines[0] == "kind,x,y,d" and len(lines) == 1 + 450 + 300
     assert saved["ganlab_model.zip"].read_bytes()[:2] == b"PK"
     assert saved["ganlab_history.csv"].read_text().startswith("epoch,step,d_loss,g_loss,kl,js")
+    # Round trip: the samples CSV uploads back as data, and only its real rows are used.
+    real = [tuple(map(float, line.split(",")[1:3])) for line in lines[1:] if line.startswith("real,")]
+    page.set_input_files("#csv-file", str(saved["ganlab_samples.csv"]))
+    page.wait_for_function("window.ganlab.frames.latest.header.dataset === 'csv'", timeout=10_000)
+    shown = page.evaluate("Array.from(window.ganlab.frames.latest.arrays.real)")
+    pairs = {(round(x, 4), round(y, 4)) for x, y in zip(shown[0::2], shown[1::2], strict=True)}
+    assert pairs <= {(round(x, 4), round(y, 4)) for x, y in real}, "every real sample shown is a real row of the file"
 
 
 def test_diverged_banner_offers_reset(app_page) -> None:

@@ -39,6 +39,9 @@ export function showLatestInLegend(plot) {
 /** uPlot hooks that put the newest values back in the legend whenever the pointer leaves. */
 export const LATEST_LEGEND_HOOKS = { setCursor: [(u) => showLatestInLegend(u)] };
 
+/** A legend number: four significant digits, or a dash before there is one. */
+export const legendValue = (u, v) => (v == null ? "–" : String(Number(v.toPrecision(4))));
+
 function rowValues(row) {
   const hq = row.hq_fraction ?? null;
   return { ...row, hq_percent: hq === null ? null : 100 * hq };
@@ -67,7 +70,8 @@ export function createCharts(root) {
     const options = {
       width, height: 130, legend: { show: true }, cursor: { show: true, drag: { x: false, y: false } },
       scales: { x: { time: false }, ...(yScales.includes("percent") ? { percent: { range: [0, 100] } } : {}) },
-      series: [{ label: "epoch" }, ...spec.series.map((s) => ({ label: s[1], stroke: s[2], scale: scaleOf(s), width: 1.5, points: { show: false } }))],
+      series: [{ label: "epoch", value: (u, v) => (v == null ? "–" : v.toLocaleString("en-US")) },
+        ...spec.series.map((s) => ({ label: s[1], stroke: s[2], scale: scaleOf(s), width: 1.5, points: { show: false }, value: legendValue }))],
       axes: [epochAxis(), ...yScales.map((scale, i) => ({ scale, size: 44, side: i ? 1 : 3, grid: { show: i === 0 } }))],
       hooks: LATEST_LEGEND_HOOKS,
     };
