@@ -296,3 +296,17 @@ def test_generator_hover_morphs_from_noise_grid(app_page) -> None:
     late = page.evaluate(GENERATOR_THUMB)
     assert sum(a != b for a, b in zip(early, settled, strict=True)) > 100, "the morph starts from the grid"
     assert sum(a != b for a, b in zip(late, settled, strict=True)) < 50, "and ends on the manifold"
+
+
+def test_a_link_lists_every_value_it_could_not_use(browser, server) -> None:
+    context, page, errors = open_page(browser, server, "#d_lr=abc&dataset=nope&g_lr=50&bogus=1&d_steps=3")
+    try:
+        page.wait_for_function("window.ganlab.store.get('params').d_steps === 3", timeout=10_000)
+        text = page.inner_text("#banner")
+        for bit in ("d_lr=abc (not a number)", "dataset=nope (not one of", "g_lr=50 (above the maximum 10)", "bogus=1"):
+            assert bit in text, text
+        params = page.evaluate("window.ganlab.store.get('params')")
+        assert (params["d_lr"], params["dataset"], params["g_lr"]) == (0.1, "gaussians", 0.03), "defaults stay"
+    finally:
+        context.close()
+    assert not errors, errors

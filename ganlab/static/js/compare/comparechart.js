@@ -5,7 +5,7 @@
  */
 
 import uPlot from "../../vendor/uplot-1.6.32.esm.js";
-import { LATEST_LEGEND_HOOKS, epochAxis, legendValue, showLatestInLegend } from "../gan2d/charts.js";
+import { LATEST_LEGEND_HOOKS, compactTicks, epochAxis, legendValue, showLatestInLegend } from "../gan2d/charts.js";
 
 const METRICS = [
   { key: "js", title: "JS divergence (grid)" },
@@ -53,7 +53,7 @@ export function createCompareChart(root) {
       scales: { x: { time: false } },
       // spanGaps: the joined x axis holds every variant's epochs, so each line has holes.
       series: [{ label: "epoch" }, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, spanGaps: true, points: { show: false }, value: legendValue }))],
-      axes: [epochAxis(), { size: 48 }],
+      axes: [epochAxis(), { size: 48, values: compactTicks }],
       hooks: LATEST_LEGEND_HOOKS,
     };
     plots.set(metric.key, { box, plot: new uPlot(options, joined(metric.key), box) });

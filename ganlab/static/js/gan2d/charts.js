@@ -39,6 +39,14 @@ export function showLatestInLegend(plot) {
 /** uPlot hooks that put the newest values back in the legend whenever the pointer leaves. */
 export const LATEST_LEGEND_HOOKS = { setCursor: [(u) => showLatestInLegend(u)] };
 
+/** y tick labels that fit the axis: 2,500 → 2.5k, 3e6 → 3M (a diverging loss can be huge). */
+export const compactTicks = (u, ticks) => ticks.map((v) => {
+  const a = Math.abs(v);
+  if (a >= 1e6) return `${Number((v / 1e6).toPrecision(3))}M`;
+  if (a >= 1e3) return `${Number((v / 1e3).toPrecision(3))}k`;
+  return String(Number(v.toPrecision(4)));
+});
+
 /** A legend number: four significant digits, or a dash before there is one. */
 export const legendValue = (u, v) => (v == null ? "–" : String(Number(v.toPrecision(4))));
 
@@ -72,7 +80,7 @@ export function createCharts(root) {
       scales: { x: { time: false }, ...(yScales.includes("percent") ? { percent: { range: [0, 100] } } : {}) },
       series: [{ label: "epoch", value: (u, v) => (v == null ? "–" : v.toLocaleString("en-US")) },
         ...spec.series.map((s) => ({ label: s[1], stroke: s[2], scale: scaleOf(s), width: 1.5, points: { show: false }, value: legendValue }))],
-      axes: [epochAxis(), ...yScales.map((scale, i) => ({ scale, size: 44, side: i ? 1 : 3, grid: { show: i === 0 } }))],
+      axes: [epochAxis(), ...yScales.map((scale, i) => ({ scale, size: 44, side: i ? 1 : 3, grid: { show: i === 0 }, values: compactTicks }))],
       hooks: LATEST_LEGEND_HOOKS,
     };
     plots.set(spec.id, { spec, box, plot: new uPlot(options, columns(spec), box) });

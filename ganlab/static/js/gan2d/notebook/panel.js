@@ -100,7 +100,7 @@ export function createNotebook({ schema, store, view, frames, charts, banner }) 
     return b;
   };
   const snapButton = button("◉ Snapshot", "btn-snapshot", "add the view, parameters, epoch and metrics to the lab notebook", snapshot);
-  const snapGroup = el("div", { className: "group" }, snapButton, note.input);
+  const snapGroup = el("div", { className: "group snapshot-group" }, snapButton, note.input);
   snapGroup.dataset.control = "notebook_snapshot";
   document.getElementById("transport").append(snapGroup);
 
