@@ -158,8 +158,14 @@ def test_gan_labs_datasets_bring_their_settings_and_show_fakes_at_once(journey) 
     got = params(page)
     assert (got["d_steps"], got["d_layers"], got["d_width"], got["g_width"]) == (3, 3, 9, 10), "GAN Lab's ring preset"
     assert "Keep my settings" in page.inner_text("#banner")
-    page.wait_for_timeout(150)
-    assert page.evaluate(FAKE_PIXELS) > 300
+    for dataset in ("ring", "line", "disjoint"):
+        if dataset != "ring":
+            page.select_option("#param-dataset", dataset)
+        wait(page, f"window.ganlab.frames.latest.header.dataset === '{dataset}'"
+                   " && window.ganlab.frames.latest.header.epoch === 0")
+        page.wait_for_timeout(150)
+        assert page.evaluate(FAKE_PIXELS) > 300, f"fakes are drawn at epoch 0 on {dataset}"
+        assert page.is_hidden("#offview-count"), dataset
     page.select_option("#param-dataset", "gaussians")
     wait(page, "window.ganlab.frames.latest.header.dataset === 'gaussians'")
     wait(page, f"{STORE}.get('params').d_steps === 2")
