@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from ganlab.server.gan2d.commands import SessionEnded
+from ganlab.server.gan2d.commands import SessionEnded, WorkerLost
 
 log = logging.getLogger("ganlab.server")
 LOST = "the training process of this session stopped"
@@ -36,6 +36,7 @@ class RemoteLoop:
         self.on_ended: Callable[[str], None] | None = None
         self.on_lost: Callable[[], None] | None = None  # the worker died under this session
         self.ended_reason: str | None = None
+        self.lost = False  # its worker died; the registry is bringing the session back elsewhere
 
     def start(self) -> None:
         self.worker.create(self)
@@ -80,7 +81,7 @@ class WorkerProcess:
     def _send(self, message: tuple) -> None:
         with self._lock:
             if not self.alive:
-                raise SessionEnded(LOST)
+                raise WorkerLost(LOST)
             self.conn.send(message)
 
     def create(self, loop: RemoteLoop) -> None:
@@ -98,7 +99,7 @@ class WorkerProcess:
             self._send(("call", sid, rid, op, kwargs))
         except (SessionEnded, OSError):
             self.pending.pop(rid, None)
-            future.set_exception(SessionEnded(LOST))
+            future.set_exception(WorkerLost(LOST))
         return future
 
     def stop(self, sid: str) -> None:
@@ -148,12 +149,12 @@ class WorkerProcess:
         log.error("GAN Lab worker %d stopped (exit code %s); restoring its sessions", self.index, code)
         for future in list(self.pending.values()):
             if not future.done():
-                future.set_exception(SessionEnded(LOST))
+                future.set_exception(WorkerLost(LOST))
         self.pending.clear()
         self._on_death(self)  # a fresh worker first, so the lost sessions have somewhere to go
         lost, self.loops = list(self.loops.values()), {}
         for loop in lost:
-            loop.ended_reason = LOST
+            loop.lost = True
             if not loop.ready.done():
                 loop.ready.set_exception(SessionEnded(LOST))
             elif loop.on_lost is not None:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from ganlab.config import Settings
-from ganlab.server.gan2d.commands import SessionEnded
+from ganlab.server.gan2d.commands import SessionEnded, WorkerLost
 from ganlab.server.gan2d.recovery import Recovery
 from ganlab.server.gan2d.training_loop import TrainingLoop
 
@@ -48,6 +48,8 @@ class Session:
         self.loop = loop  # a TrainingLoop, or a pool.RemoteLoop in a worker process
         self.event_loop = event_loop
         self.last_snapshot: dict | None = None  # ops.snapshot(), refreshed by recovery.py
+        self._restored_event: asyncio.Event | None = None  # set once a lost loop is replaced
+        self._gone = False  # ended for good
         self.owner: Owner | None = None  # the connection currently attached
         self.kick: Callable[[], None] | None = None  # tells that connection it was replaced
         # Counted as detached from birth, so a session whose socket never attaches is reaped too.
@@ -67,8 +69,26 @@ class Session:
             self.owner.deliver(self, kind, payload)
 
     async def call(self, op: str, **kwargs: Any) -> Any:
-        """Run session op `op` (ops.py) on the training thread; its result, or its exception."""
-        return await asyncio.wrap_future(self.loop.call(op, kwargs))
+        """Run session op `op` (ops.py) on the training thread; its result, or its exception.
+        If the session's worker dies, the call waits for the restored session and runs there."""
+        for attempt in range(3):
+            loop = self.loop
+            if getattr(loop, "lost", False) and not self._gone:
+                await self._restored().wait()
+                continue
+            try:
+                return await asyncio.wrap_future(loop.call(op, kwargs))
+            except WorkerLost:
+                if self._gone or attempt == 2:
+                    raise
+                if self.loop is loop:  # not restored yet (the worker's death may not even be known)
+                    await self._restored().wait()
+        raise SessionEnded("this session has ended")
+
+    def _restored(self) -> asyncio.Event:
+        if self._restored_event is None or self._restored_event.is_set():
+            self._restored_event = asyncio.Event()
+        return self._restored_event
 
     async def attach(self, owner: Owner, kick: Callable[[], None]) -> None:
         """Make `owner` the connection that receives this session's frames and messages."""
@@ -89,6 +109,9 @@ class Session:
     def ended(self, reason: str) -> None:
         """The thread stopped by itself: tell the watching connection (on the event loop)."""
         owner, self.owner, self.kick = self.owner, None, None
+        self._gone = True
+        if self._restored_event is not None:
+            self._restored_event.set()  # waiting calls wake up and find it ended
         if owner is not None:
             owner.session_ended(self, reason)
 
@@ -96,6 +119,8 @@ class Session:
         """The session now lives in `loop` (restored from a snapshot); its client re-attaches."""
         self.loop = loop
         loop.sink = self._from_thread
+        if self._restored_event is not None:
+            self._restored_event.set()
         if self.owner is not None:
             self.owner.session_restored(self, notice)
 
