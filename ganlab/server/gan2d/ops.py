@@ -9,6 +9,8 @@ engine errors (pydantic's ValidationError, ValueError naming a field) are turned
 
 from __future__ import annotations
 
+import concurrent.futures
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -168,6 +170,11 @@ OPS: dict[str, Callable[..., Any]] = {
         hello, attach, detach, play, pause, reset, step, set_params, use_points, speed, view, history, save, snapshot
     )
 }
+
+
+def call(loop: TrainingLoop, name: str, kwargs: dict) -> concurrent.futures.Future:
+    """Queue op `name` on `loop`'s thread (a worker process answers the same request by name)."""
+    return loop.submit(functools.partial(run_op, name, kwargs))
 
 
 def run_op(name: str, kwargs: dict, loop: TrainingLoop) -> Any:

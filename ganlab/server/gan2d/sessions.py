@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from ganlab.config import Settings
+from ganlab.server.gan2d import ops
 from ganlab.server.gan2d.commands import SessionEnded, WorkerLost
 from ganlab.server.gan2d.recovery import Recovery
 from ganlab.server.gan2d.training_loop import TrainingLoop
@@ -77,7 +78,8 @@ class Session:
                 await self._restored().wait()
                 continue
             try:
-                return await asyncio.wrap_future(loop.call(op, kwargs))
+                future = loop.call(op, kwargs) if hasattr(loop, "call") else ops.call(loop, op, kwargs)
+                return await asyncio.wrap_future(future)
             except WorkerLost:
                 if self._gone or attempt == 2:
                     raise

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
-import functools
 import logging
 import sys
 import threading
@@ -91,12 +90,6 @@ class TrainingLoop(threading.Thread):
     def submit(self, command: Command) -> concurrent.futures.Future:
         """Run `command(self)` on the training thread between two optimizer steps."""
         return self._commands.submit(command)
-
-    def call(self, op: str, kwargs: dict) -> concurrent.futures.Future:
-        """Run session op `op` (ops.py) by name; the same call a worker process answers."""
-        from ganlab.server.gan2d.ops import run_op  # ops imports this module
-
-        return self.submit(functools.partial(run_op, op, kwargs))
 
     def stop(self) -> None:
         self._stop_requested = True

@@ -96,6 +96,7 @@ class Worker:
         loop.start()
 
     def on_call(self, sid: str, rid: int, op: str, kwargs: dict) -> None:
+        from ganlab.server.gan2d import ops
         from ganlab.server.gan2d.commands import SessionEnded
 
         loop = self.loops.get(sid)
@@ -110,7 +111,7 @@ class Worker:
             except Exception as failure:  # e.g. a result that does not pickle
                 self.send(("result", rid, False, RuntimeError(f"{type(failure).__name__}: {failure}")))
 
-        loop.call(op, kwargs).add_done_callback(answered)
+        ops.call(loop, op, kwargs).add_done_callback(answered)
 
     def on_stop(self, sid: str) -> None:
         loop = self.loops.pop(sid, None)
