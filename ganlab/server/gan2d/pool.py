@@ -75,6 +75,7 @@ class WorkerProcess:
         self.up = threading.Event()  # set once the worker has loaded the engine
         self._ids = itertools.count()
         self._lock = threading.Lock()
+        self._closing = False
         self._on_death = on_death
         threading.Thread(target=self._read_forever, name=f"ganlab-worker-{index}-reader", daemon=True).start()
 
@@ -144,7 +145,9 @@ class WorkerProcess:
 
     def _died(self) -> None:
         with self._lock:
-            self.alive = False
+            closing, self.alive = self._closing, False
+        if closing:
+            return  # an orderly shutdown, not a loss: nothing to restore
         code = self.process.exitcode if self.process.join(1) is None else None
         log.error("GAN Lab worker %d stopped (exit code %s); restoring its sessions", self.index, code)
         for future in list(self.pending.values()):
@@ -161,12 +164,18 @@ class WorkerProcess:
                 loop.on_lost()
 
     def close(self) -> None:
+        """Ask the worker to stop, then make sure it did. Closing our end of the pipe is not
+        enough: the reader thread is blocked in recv() on it, which keeps the socket open, so
+        the worker would never see EOF."""
         with self._lock:
-            self.alive = False
-        self.conn.close()
+            self._closing, self.alive = True, False
+            with contextlib.suppress(OSError):
+                self.conn.send(("shutdown",))
         self.process.join(5)
         if self.process.is_alive():
             self.process.kill()
+            self.process.join(1)
+        self.conn.close()
 
 
 class WorkerPool:

@@ -6,6 +6,7 @@ plain picklable tuples (the TrainingLoop's command queue and sink are the seam):
 web -> worker   ("create", sid, params, snapshot, loop_kwargs)   start a session (snapshot: restore it)
                 ("call", sid, rid, op, kwargs)                    run session op `op` (ops.py)
                 ("stop", sid)                                      end a session
+                ("shutdown",)                                      stop every session and exit
 worker -> web   ("up",)                                           the engine is loaded: sessions may come
                 ("ready", sid, error_or_None)                     the session started (or could not)
                 ("result", rid, ok, value)                         the op's result, or its exception
@@ -21,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import signal
 import threading
 import time
 from typing import Any
@@ -70,6 +72,8 @@ class Worker:
             try:
                 message = self.conn.recv()
             except (EOFError, OSError):  # the web process is gone: so are we
+                break
+            if message[0] == "shutdown":
                 break
             try:
                 getattr(self, "on_" + message[0])(*message[1:])
@@ -121,6 +125,9 @@ class Worker:
 
 def worker_main(conn: Any, frame_budget: float = 300.0) -> None:
     """Entry point of a spawned worker (multiprocessing target)."""
+    # Ctrl-C in a terminal reaches the whole process group; the web process shuts the workers
+    # down in order (a "shutdown" message), so a worker must not die mid-step on its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")  # before numpy loads: one BLAS thread per session thread
     logging.basicConfig(level=logging.WARNING, format="ganlab worker %(process)d: %(levelname)s %(message)s")
