@@ -13,7 +13,6 @@ import sys
 import pytest
 
 from ganlab.commands.sweep import STUDY_PRESETS, add_arguments, build_spec, main
-from ganlab.studies.presets import STUDIES
 from ganlab.studies.spec import SweepSpec, expand
 from ganlab.studies.sweep import run_sweep
 
