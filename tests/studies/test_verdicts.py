@@ -5,8 +5,9 @@ from ganlab.studies.tables import decide, summarize
 
 
 def rows(setting: str, modes: list[float], js: list[float]) -> list[dict]:
-    return [{"d_lr": setting, "status": "ok", "modes_captured": m, "num_modes": 8, "hq_fraction": 0.5,
-             "js": j, "reverse_kl": 0.1, "epochs_to_js": None, "epochs_per_s": 100.0} for m, j in zip(modes, js)]
+    return [{"d_lr": setting, "status": "ok", "modes_captured": m, "num_modes": 8, "hq_fraction": 0.5, "js": j,
+             "reverse_kl": 0.1, "epochs_to_js": None, "epochs_per_s": 100.0}
+            for m, j in zip(modes, js, strict=True)]
 
 
 def test_equal_results_have_no_winner():
