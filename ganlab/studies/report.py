@@ -18,6 +18,7 @@ from ganlab.studies.tables import (
     SettingStats,
     Verdict,
     decide,
+    stat_of,
     summarize,
     write_history_csv,
     write_runs_csv,
@@ -60,16 +61,19 @@ def _short(setting: dict[str, Any]) -> str:
 
 
 METRIC_WORDS = {"modes": ("modes captured", "{:.1f}", 1.0), "hq": ("HQ %", "{:.1f}", 100.0),
-                "js": ("final JS", "{:.3f}", 1.0)}
+                "js": ("final JS", "{:.3f}", 1.0),
+                "interp_lerp_step2": ("lerp step²", "{:.2g}", 1.0), "interp_lerp_hq": ("lerp HQ %", "{:.1f}", 100.0),
+                "interp_slerp_step2": ("slerp step²", "{:.2g}", 1.0),
+                "interp_slerp_hq": ("slerp HQ %", "{:.1f}", 100.0)}
 
 
 def verdict_line(v: Verdict, dataset: str) -> str:
     """One metric's verdict in words: a winner only when the gap beats the spread across seeds."""
     name, fmt, scale = METRIC_WORDS[v.metric]
-    best = _pm(getattr(v.best, v.metric), fmt, scale)
+    best = _pm(stat_of(v.best, v.metric), fmt, scale)
     if v.runner is None:
         return f"{name} on {dataset}: only {_short(v.best.setting)} ({best})."
-    runner = _pm(getattr(v.runner, v.metric), fmt, scale)
+    runner = _pm(stat_of(v.runner, v.metric), fmt, scale)
     gap, spread = fmt.format(v.gap * scale), fmt.format(v.spread * scale)
     if v.winner:
         return (f"**{name} on {dataset}: {_short(v.best.setting)} wins**, {best} vs {runner} for "
@@ -79,7 +83,7 @@ def verdict_line(v: Verdict, dataset: str) -> str:
 
 
 def winner_lines(stats: list[SettingStats], spec: SweepSpec) -> list[str]:
-    """Per dataset and metric (modes, HQ, JS): the verdict of tables.decide."""
+    """Per dataset and metric (modes, HQ, JS, then interpolation): the verdict of tables.decide."""
     by_dataset: dict[str, list[SettingStats]] = {}
     for s in stats:
         by_dataset.setdefault(str(s.setting.get("dataset", spec.dataset)), []).append(s)

@@ -153,19 +153,26 @@ class Verdict:
         return self.runner is not None and self.gap > self.spread
 
 
-# (SettingStats attribute, higher is better) for the metrics a winner is decided on
-DECISION_METRICS = {"modes": True, "hq": True, "js": False}
+# metric -> higher is better, for the metrics a winner is decided on: SettingStats attributes,
+# then the interpolation metrics (smaller steps are smoother; more outputs on the data is better)
+DECISION_METRICS = {"modes": True, "hq": True, "js": False, "interp_lerp_step2": False, "interp_lerp_hq": True,
+                    "interp_slerp_step2": False, "interp_slerp_hq": True}
+
+
+def stat_of(s: SettingStats, metric: str) -> tuple[float, float] | None:
+    """(mean, std) of one decision metric for a setting, or None where it does not apply."""
+    return s.interp.get(metric) if metric.startswith("interp_") else getattr(s, metric)
 
 
 def decide(stats: list[SettingStats], metric: str) -> Verdict | None:
     """The winner rule of the module docstring on one metric; None if no setting has it."""
     higher = DECISION_METRICS[metric]
-    scored = [s for s in stats if getattr(s, metric) is not None]
+    scored = [s for s in stats if stat_of(s, metric) is not None]
     if not scored:
         return None
-    ranked = sorted(scored, key=lambda s: -getattr(s, metric)[0] if higher else getattr(s, metric)[0])
+    ranked = sorted(scored, key=lambda s: -stat_of(s, metric)[0] if higher else stat_of(s, metric)[0])
     best, runner = ranked[0], (ranked[1] if len(ranked) > 1 else None)
     if runner is None:
         return Verdict(metric, best, None, 0.0, 0.0)
-    (m1, s1), (m2, s2) = getattr(best, metric), getattr(runner, metric)
+    (m1, s1), (m2, s2) = stat_of(best, metric), stat_of(runner, metric)
     return Verdict(metric, best, runner, abs(m1 - m2), max(s1, s2))

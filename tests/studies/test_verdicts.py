@@ -38,3 +38,15 @@ def test_a_diverged_run_scores_worst_and_widens_the_spread():
     stats = summarize(diverged + rows("b", [5, 5], [0.3, 0.3]), ["d_lr"])
     a = next(s for s in stats if s.setting == {"d_lr": "a"})
     assert a.modes == (4.0, 4.0) and not decide(stats, "modes").winner
+
+
+def test_interpolation_metrics_get_the_same_rule_smaller_steps_winning():
+    smooth = [{**r, "interp_lerp_step2": v, "interp_lerp_hq": 0.9} for r, v in zip(rows("a", [8] * 3, [0.2] * 3),
+                                                                                  [1.0, 1.1, 0.9], strict=True)]
+    rough = [{**r, "interp_lerp_step2": v, "interp_lerp_hq": 0.9} for r, v in zip(rows("b", [8] * 3, [0.2] * 3),
+                                                                                 [3.0, 3.2, 2.8], strict=True)]
+    stats = summarize(smooth + rough, ["d_lr"])
+    step, hq = decide(stats, "interp_lerp_step2"), decide(stats, "interp_lerp_hq")
+    assert step.winner and step.best.setting == {"d_lr": "a"}
+    assert not hq.winner and "tie" in verdict_line(hq, "ring8")
+    assert decide(stats, "interp_slerp_step2") is None  # uniform-noise runs have no slerp
