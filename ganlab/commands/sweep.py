@@ -64,6 +64,8 @@ def build_spec(args: argparse.Namespace):
     if args.dataset and "dataset" not in user_grid:
         grid.pop("dataset", None)  # --dataset narrows a study to one dataset
     grid.update(user_grid)
+    if not grid and args.dataset and preset:  # a named sweep over datasets only, narrowed to one
+        grid = {"dataset": [args.dataset]}
     if not grid:
         raise SweepError("--grid: give at least one --grid key=v1,v2,... (or a --preset)")
     if not args.dataset and "dataset" not in grid:

@@ -128,3 +128,8 @@ def test_flags_override_a_preset():
     assert spec.grid["loss"] == ["non_saturating", "least_squares"]
     assert (spec.seeds, spec.epochs) == (1, 50)
     assert len(expand(spec)) == 4 * 2
+
+
+def test_dataset_narrows_a_sweep_over_datasets_only():
+    spec = build_spec(parse("--preset", "veegan_gan", "--dataset", "grid25", "--seeds", "1"))
+    assert spec.grid == {"dataset": ["grid25"]} and {r.params["dataset"] for r in expand(spec)} == {"grid25"}
