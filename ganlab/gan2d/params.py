@@ -163,6 +163,7 @@ APPLIES_WHEN: dict[str, tuple[str, tuple[str, ...]]] = {
     "g_momentum": ("g_optimizer", ("sgd", "rmsprop")), "d_momentum": ("d_optimizer", ("sgd", "rmsprop")),
     "gp_weight": ("loss", ("wasserstein_gp",)),
     "real_weight": ("loss", ("minimax", "non_saturating")),
+    "init_gain": ("init", ("xavier", "orthogonal", "he", "dcgan")),
 }
 
 
