@@ -14,7 +14,7 @@ import argparse
 import sys
 from typing import Any
 
-STUDY_NAMES = ("g_lr", "d_lr", "d_steps", "noise_dim", "noise_type")  # mirrors sweep_presets.STUDIES
+from ganlab.studies.presets import NAMED as STUDY_PRESETS  # plain dicts: cheap to import
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -39,7 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--set", action="append", default=[], metavar="KEY=VALUE",
         help="fixed TrainParams value for every run")
     add("--preset-params", help="TrainParams preset the runs start from (default gan_lab; studies: modern)")
-    add("--preset", choices=STUDY_NAMES, help="a classic study: grid, datasets, seeds and epochs preset")
+    add("--preset", choices=list(STUDY_PRESETS), metavar="NAME",
+        help="a named sweep (grid, datasets, seeds, epochs): " + ", ".join(STUDY_PRESETS))
     add("--js-threshold", type=float, help="summary reports epochs to reach JS <= this (default 0.1)")
     add("--out", required=True, help="output directory (created; reused to resume)")
     add("--workers", type=int, help="parallel runs for --backend local (default: the cores available)")
@@ -63,6 +64,8 @@ def build_spec(args: argparse.Namespace):
     if args.dataset and "dataset" not in user_grid:
         grid.pop("dataset", None)  # --dataset narrows a study to one dataset
     grid.update(user_grid)
+    if not grid and args.dataset and preset:  # a named sweep over datasets only, narrowed to one
+        grid = {"dataset": [args.dataset]}
     if not grid:
         raise SweepError("--grid: give at least one --grid key=v1,v2,... (or a --preset)")
     if not args.dataset and "dataset" not in grid:

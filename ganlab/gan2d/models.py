@@ -89,6 +89,24 @@ class MLP:
         for b in self.biases:
             b[...] = 0.0
 
+    def init(self, rng: np.random.Generator, scheme: str = "gan_lab", gain: float = 1.0) -> None:
+        """Initialise every layer by `scheme` (see INIT_SCHEMES); `gain` scales the xavier,
+        orthogonal, he and dcgan weights and is ignored by gan_lab and pytorch."""
+        if scheme == "gan_lab":
+            self.init_gan_lab(rng)
+            return
+        if scheme not in INIT_SCHEMES:
+            raise ValueError(f"init: unknown scheme {scheme!r}; choose one of {', '.join(INIT_SCHEMES)}")
+        for w, b in zip(self.weights, self.biases, strict=True):
+            fan_in, fan_out = w.shape
+            if scheme == "pytorch":  # nn.Linear.reset_parameters: both U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+                bound = 1 / np.sqrt(fan_in)
+                w[...] = rng.uniform(-bound, bound, size=w.shape)
+                b[...] = rng.uniform(-bound, bound, size=b.shape)
+                continue
+            w[...] = gain * _unit_weights(rng, scheme, fan_in, fan_out)
+            b[...] = 0.0
+
     def forward(self, x: np.ndarray) -> tuple[np.ndarray, list]:
         """Output [B, out] and the per-layer cache (input, pre-activation, activation)."""
         cache = []
@@ -130,6 +148,26 @@ class MLP:
                 return None
             grad = grad @ self.weights[idx].T
         return grad
+
+
+INIT_SCHEMES = ("gan_lab", "pytorch", "xavier", "orthogonal", "he", "dcgan")
+DCGAN_SD = 0.02
+
+
+def _unit_weights(rng: np.random.Generator, scheme: str, fan_in: int, fan_out: int) -> np.ndarray:
+    """[fan_in, fan_out] weights of one scheme at gain 1."""
+    if scheme == "xavier":  # Glorot & Bengio 2010, uniform: variance 2 / (fan_in + fan_out)
+        bound = np.sqrt(6.0 / (fan_in + fan_out))
+        return rng.uniform(-bound, bound, size=(fan_in, fan_out))
+    if scheme == "he":  # He et al. 2015: N(0, 2 / fan_in), for ReLU layers
+        return rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
+    if scheme == "dcgan":  # Radford et al. 2016 (and PacGAN's code): N(0, 0.02²)
+        return rng.normal(0.0, DCGAN_SD, size=(fan_in, fan_out))
+    # orthogonal (Saxe et al. 2014): QR of a Gaussian matrix, signs fixed so Q is uniformly distributed
+    tall = (max(fan_in, fan_out), min(fan_in, fan_out))
+    q, r = np.linalg.qr(rng.standard_normal(tall))
+    q = q * np.sign(np.diag(r))  # [max, min], orthonormal columns
+    return q if fan_in >= fan_out else q.T
 
 
 def build_generator(noise_dim: int, layers: int, width: int, activation: str, output: str,

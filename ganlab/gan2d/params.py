@@ -13,12 +13,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ganlab.gan2d.published import PUBLISHED
+
 DatasetName = Literal[
     "line", "gaussians", "ring", "disjoint", "drawn", "ring8", "grid25", "swiss_roll", "moons", "spiral", "csv"
 ]
 LossName = Literal["minimax", "non_saturating", "least_squares", "wasserstein_gp", "hinge"]
 OptimizerName = Literal["sgd", "adam", "rmsprop"]
 ActivationName = Literal["relu", "leaky_relu", "tanh", "elu"]
+NoiseName = Literal["uniform", "gaussian", "normal", "uniform_centered"]
+InitName = Literal["gan_lab", "pytorch", "xavier", "orthogonal", "he", "dcgan"]
 
 
 def knob(default: Any, description: str, kind: str, group: str, **bounds: Any) -> Any:
@@ -40,12 +44,19 @@ class TrainParams(BaseModel):
     seed: int = knob(0, "Seeds data, noise and initial weights, so a run is reproducible.", "structural", "data",
                      ge=0, le=2**31 - 1)
     batch_size: int = knob(150, "Samples per optimizer step (GAN Lab: 150).", "hot", "training", ge=1, le=4096)
+    data_pool: int = knob(
+        0, "0: every batch is freshly drawn. N > 0: PacGAN's scheme, a training set of N points drawn once "
+        "per run, batches sampled from it with replacement (PacGAN: 100,000).", "structural", "data",
+        ge=0, le=1_000_000,
+    )
 
     # --- noise ------------------------------------------------------------------------------
     noise_dim: int = knob(2, "Dimension of the latent noise z (GAN Lab: 1 or 2).", "structural", "noise",
                           ge=1, le=256)
-    noise_type: Literal["uniform", "gaussian"] = knob(
-        "gaussian", "Uniform U(0,1), or GAN Lab's Gaussian N(0.5, 0.25) truncated to [0,1].", "structural", "noise"
+    noise_type: NoiseName = knob(
+        "gaussian", "Latent distribution, per dimension. GAN Lab's: uniform = U(0, 1); gaussian = N(0.5, 0.25²) "
+        "truncated to [0, 1]. Zero-centred, as in the papers: normal = N(0, 1), i.e. z ~ N(0, I); "
+        "uniform_centered = U(−1, 1).", "structural", "noise"
     )
 
     # --- networks ---------------------------------------------------------------------------
@@ -60,6 +71,14 @@ class TrainParams(BaseModel):
                          "discriminator", ge=0, le=8)
     d_width: int = knob(8, "Neurons per discriminator hidden layer.", "structural", "discriminator", ge=1, le=512)
     activation: ActivationName = knob("relu", "Hidden-layer activation of both networks.", "structural", "generator")
+    init: InitName = knob(
+        "gan_lab", "Weight initialisation of both networks. gan_lab: N(0, 1/fan_in) (first layer sd 1/√2), zero "
+        "biases; pytorch: nn.Linear's default, W and b ~ U(±1/√fan_in); xavier: Glorot uniform, "
+        "Var = gain²·2/(fan_in+fan_out); orthogonal: gain · a (semi-)orthogonal matrix; he: N(0, gain²·2/fan_in); "
+        "dcgan: N(0, (0.02·gain)²). All but pytorch zero the biases.", "structural", "generator"
+    )
+    init_gain: float = knob(1.0, "Gain of the xavier, orthogonal, he and dcgan inits (GDPP: orthogonal, 1.4).",
+                            "structural", "generator", ge=0.01, le=10.0)
     pack: int = knob(1, "PacGAN packing degree m: D judges m samples jointly.", "structural", "discriminator",
                      ge=1, le=4)
 
@@ -106,6 +125,7 @@ _GAN_LAB_COMMON: dict[str, Any] = {
     "batch_size": 150, "activation": "relu", "g_output": "tanh", "loss": "non_saturating", "real_weight": 0.95,
     "g_optimizer": "sgd", "d_optimizer": "sgd", "g_steps": 1, "pack": 1, "r1_weight": 0.0, "data_noise": 1.0,
     "g_momentum": 0.0, "d_momentum": 0.0, "g_beta1": 0.9, "g_beta2": 0.999, "d_beta1": 0.9, "d_beta2": 0.999,
+    "init": "gan_lab", "init_gain": 1.0, "data_pool": 0,
 }
 PRESETS: dict[str, dict[str, Any]] = {
     "gan_lab": {**_GAN_LAB_COMMON, "dataset": "gaussians", "noise_dim": 2, "noise_type": "gaussian",
@@ -124,6 +144,7 @@ PRESETS: dict[str, dict[str, Any]] = {
                "g_lr": 1e-3, "d_lr": 1e-3, "g_beta1": 0.5, "d_beta1": 0.5, "g_layers": 3, "d_layers": 3,
                "g_width": 64, "d_width": 64, "g_output": "linear", "noise_dim": 8, "d_steps": 1, "g_steps": 1,
                "batch_size": 256},
+    **PUBLISHED,
 }
 
 
@@ -142,6 +163,7 @@ APPLIES_WHEN: dict[str, tuple[str, tuple[str, ...]]] = {
     "g_momentum": ("g_optimizer", ("sgd", "rmsprop")), "d_momentum": ("d_optimizer", ("sgd", "rmsprop")),
     "gp_weight": ("loss", ("wasserstein_gp",)),
     "real_weight": ("loss", ("minimax", "non_saturating")),
+    "init_gain": ("init", ("xavier", "orthogonal", "he", "dcgan")),
 }
 
 
@@ -184,7 +206,8 @@ TITLES = {
     "dataset": "Data", "data_noise": "Data noise", "seed": "Seed", "batch_size": "Batch size",
     "noise_dim": "Noise dims", "noise_type": "Noise", "g_layers": "G hidden layers", "g_width": "G neurons",
     "g_output": "G output", "d_layers": "D hidden layers", "d_width": "D neurons", "activation": "Activation",
-    "pack": "Packing (PacGAN)", "loss": "Loss", "real_weight": "Real-term weight", "gp_weight": "GP weight λ",
+    "pack": "Packing (PacGAN)", "data_pool": "Training pool", "init": "Init", "init_gain": "Init gain",
+    "loss": "Loss", "real_weight": "Real-term weight", "gp_weight": "GP weight λ",
     "r1_weight": "R1 weight γ", "g_optimizer": "G optimizer", "g_lr": "G learning rate",
     "g_momentum": "G momentum", "g_beta1": "G β1", "g_beta2": "G β2", "g_steps": "G steps / epoch",
     "d_optimizer": "D optimizer", "d_lr": "D learning rate", "d_momentum": "D momentum", "d_beta1": "D β1",

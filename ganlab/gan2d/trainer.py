@@ -1,5 +1,6 @@
 """Trainer: one 2D GAN run. An epoch is d_steps D updates then g_steps G updates (GAN Lab's
-definition), each on a fresh batch. No I/O here: the server, CLI and sweeps drive it.
+definition), each on a fresh batch (or, with `data_pool`, a batch resampled from PacGAN's
+fixed training set). No I/O here: the server, CLI and sweeps drive it.
 
 Every random stream (initial weights, data, noise, evaluation samples, gradient-penalty
 interpolation) is spawned from `params.seed`, so the same params give the same run.
@@ -22,7 +23,7 @@ from ganlab.gan2d.metrics import histogram, js_divergence, kl_divergence, mode_m
 from ganlab.gan2d.models import MLP, build_discriminator, build_generator
 from ganlab.gan2d.optim import Optimizer
 from ganlab.gan2d.params import STRUCTURAL_KEYS, TrainParams
-from ganlab.gan2d.sampling import Pool, sample_noise
+from ganlab.gan2d.sampling import FixedPool, Pool, sample_noise
 
 N_EVAL_REAL = 10_000  # real samples behind the real histogram
 N_EVAL_FAKE = 2_500  # fixed-noise fakes behind every metric (VEEGAN/PacGAN draw 2,500)
@@ -59,12 +60,15 @@ class Trainer:
         self.G: MLP = build_generator(p.noise_dim, p.g_layers, p.g_width, p.activation, p.g_output,
                                       self.dataset.view_box)
         self.D: MLP = build_discriminator(p.pack, p.d_layers, p.d_width, p.activation)
-        self.G.init_gan_lab(init_rng)
-        self.D.init_gan_lab(init_rng)
+        self.G.init(init_rng, p.init, p.init_gain)
+        self.D.init(init_rng, p.init, p.init_gain)
         self.g_opt = Optimizer(p.g_optimizer, self.G.flat.size)
         self.d_opt = Optimizer(p.d_optimizer, self.D.flat.size)
         data, noise_dim, noise_type = self.dataset, p.noise_dim, p.noise_type
-        self.data_pool = Pool(np.random.default_rng(data_ss), lambda r, n: data.sample(r, n, p.data_noise))
+        draw_data = lambda r, n: data.sample(r, n, p.data_noise)  # noqa: E731
+        data_rng = np.random.default_rng(data_ss)
+        # PacGAN's fixed training set, or a fresh draw for every batch
+        self.data_pool = FixedPool(data_rng, draw_data, p.data_pool) if p.data_pool else Pool(data_rng, draw_data)
         self.noise_pool = Pool(np.random.default_rng(noise_ss), lambda r, n: sample_noise(r, n, noise_dim, noise_type))
         self.gp_rng = np.random.default_rng(gp_ss)
         eval_rng = np.random.default_rng(eval_ss)
@@ -116,7 +120,7 @@ class Trainer:
         penalty = (p.loss == "wasserstein_gp" and p.gp_weight > 0) or p.r1_weight > 0
         return self.backend == "torch" or (self.backend == "auto" and penalty)
 
-    def _batch(self, pool: Pool) -> np.ndarray:
+    def _batch(self, pool: Pool | FixedPool) -> np.ndarray:
         return pool.take(self.params.batch_size * self.params.pack)
 
     def step_d(self) -> bool:

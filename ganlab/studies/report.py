@@ -13,8 +13,12 @@ from typing import Any
 
 from ganlab.studies.spec import SweepSpec, setting_label
 from ganlab.studies.tables import (
+    DECISION_METRICS,
+    INTERP_METRICS,
     SettingStats,
-    ranking_key,
+    Verdict,
+    decide,
+    stat_of,
     summarize,
     write_history_csv,
     write_runs_csv,
@@ -31,51 +35,64 @@ def _pm(stat: tuple[float, float] | None, fmt: str = "{:.3f}", scale: float = 1.
 
 def stats_table(stats: list[SettingStats], threshold: float) -> tuple[list[str], list[list[str]]]:
     """Header and rows shared by summary.md and report.html."""
-    header = ["setting", "runs", "diverged", "final JS", "modes captured", "HQ %",
-              f"epochs to JS ≤ {threshold:g}", "epochs/s"]
+    interp = [m for m in INTERP_METRICS if any(m in s.interp for s in stats)]
+    header = ["setting", "runs", "diverged", "final JS", "modes captured", "HQ %", "reverse KL",
+              f"epochs to JS ≤ {threshold:g}", "epochs/s", *(INTERP_TITLES[m] for m in interp)]
     rows = []
     for s in stats:
         modes = f"{_pm(s.modes, '{:.1f}')} / {s.num_modes}" if s.modes else "–"
         reach = f"{_pm(s.epochs_to_js, '{:.0f}')} ({s.reached}/{s.runs})" if s.reached else "never"
         rows.append([setting_label(s.setting), str(s.runs), str(s.diverged + s.errors), _pm(s.js), modes,
-                     _pm(s.hq, "{:.1f}", 100.0), reach, f"{s.epochs_per_s:.0f}" if s.epochs_per_s else "–"])
+                     _pm(s.hq, "{:.1f}", 100.0), _pm(s.reverse_kl, "{:.2f}"), reach,
+                     f"{s.epochs_per_s:.0f}" if s.epochs_per_s else "–",
+                     *(_pm(s.interp.get(m), *INTERP_FORMATS[m]) for m in interp)])
     return header, rows
 
 
+INTERP_TITLES = {"interp_lerp_step2": "lerp step²", "interp_lerp_hq": "lerp HQ %",
+                 "interp_slerp_step2": "slerp step²", "interp_slerp_hq": "slerp HQ %"}
+INTERP_FORMATS = {"interp_lerp_step2": ("{:.2g}", 1.0), "interp_lerp_hq": ("{:.1f}", 100.0),
+                  "interp_slerp_step2": ("{:.2g}", 1.0), "interp_slerp_hq": ("{:.1f}", 100.0)}
+
+
 def _short(setting: dict[str, Any]) -> str:
-    """A setting's label without the dataset, which the winner line already names."""
+    """A setting's label without the dataset, which the verdict line already names."""
     return setting_label({k: v for k, v in setting.items() if k != "dataset"} or setting)
 
 
-def _margin(best: SettingStats, second: SettingStats) -> tuple[str, bool]:
-    """How much the winner beats the runner-up, and whether that is within seed noise."""
-    js_gap = second.js[0] - best.js[0]
-    js_text = f"mean final JS {best.js[0]:.3f} vs {second.js[0]:.3f}"
-    if best.modes and second.modes:
-        gap = best.modes[0] - second.modes[0]
-        text = (f"{best.modes[0]:.1f} vs {second.modes[0]:.1f} of {best.num_modes} modes captured "
-                f"(+{gap:.1f}), {js_text}")
-        return text, gap < max(best.modes[1], second.modes[1]) or (gap == 0 and js_gap < best.js[1])
-    rel = 100.0 * js_gap / second.js[0] if second.js[0] > 0 else 0.0
-    return f"{js_text} ({js_gap:.3f} nats, {rel:.0f}% lower)", js_gap < max(best.js[1], second.js[1])
+METRIC_WORDS = {"modes": ("modes captured", "{:.1f}", 1.0), "hq": ("HQ %", "{:.1f}", 100.0),
+                "js": ("final JS", "{:.3f}", 1.0),
+                "interp_lerp_step2": ("lerp step²", "{:.2g}", 1.0), "interp_lerp_hq": ("lerp HQ %", "{:.1f}", 100.0),
+                "interp_slerp_step2": ("slerp step²", "{:.2g}", 1.0),
+                "interp_slerp_hq": ("slerp HQ %", "{:.1f}", 100.0)}
+
+
+def verdict_line(v: Verdict, dataset: str) -> str:
+    """One metric's verdict in words: a winner only when the gap beats the spread across seeds."""
+    name, fmt, scale = METRIC_WORDS[v.metric]
+    best = _pm(stat_of(v.best, v.metric), fmt, scale)
+    if v.runner is None:
+        return f"{name} on {dataset}: only {_short(v.best.setting)} ({best})."
+    runner = _pm(stat_of(v.runner, v.metric), fmt, scale)
+    gap, spread = fmt.format(v.gap * scale), fmt.format(v.spread * scale)
+    if v.winner:
+        return (f"**{name} on {dataset}: {_short(v.best.setting)} wins**, {best} vs {runner} for "
+                f"{_short(v.runner.setting)} (gap {gap} > seed spread {spread}).")
+    return (f"{name} on {dataset}: tie. Best mean {_short(v.best.setting)} {best}, runner-up "
+            f"{_short(v.runner.setting)} {runner}; the gap {gap} is within the seed spread {spread}.")
 
 
 def winner_lines(stats: list[SettingStats], spec: SweepSpec) -> list[str]:
-    """Per dataset: the best setting (see sweep_tables.ranking_key) and its margin over the runner-up."""
+    """Per dataset and metric (modes, HQ, JS, then interpolation): the verdict of tables.decide."""
     by_dataset: dict[str, list[SettingStats]] = {}
     for s in stats:
         by_dataset.setdefault(str(s.setting.get("dataset", spec.dataset)), []).append(s)
     lines = []
     for dataset, group in by_dataset.items():
-        ranked = sorted(group, key=ranking_key)
-        best = ranked[0]
-        if len(ranked) == 1:
-            lines.append(f"Only one setting on {dataset}: {setting_label(best.setting)}.")
-            continue
-        text, noisy = _margin(best, ranked[1])
-        tie = " The gap is within one seed std, so treat it as a tie." if noisy else ""
-        lines.append(f"**Winner on {dataset}: {_short(best.setting)}**, {text} for the runner-up "
-                     f"{_short(ranked[1].setting)}.{tie}")
+        for metric in DECISION_METRICS:
+            verdict = decide(group, metric)
+            if verdict is not None:
+                lines.append(verdict_line(verdict, dataset))
     return lines
 
 
@@ -88,7 +105,8 @@ def summary_markdown(spec: SweepSpec, stats: list[SettingStats], n_results: int)
         f"Grid: {grid}. Seeds per setting: {spec.seeds}. Epochs: {spec.epochs} (metrics every {spec.every}). "
         f"Base params: preset `{spec.preset_params}`, `--set` {fixed}. Runs: {n_results}.", "",
         "Mean ± std across seeds of the final metrics. Diverged runs count as JS = ln 2, 0 modes, "
-        "0 % HQ.", "",
+        "0 % HQ. A setting wins a metric only when its mean beats the runner-up's by more than the larger "
+        "of the two std across seeds; otherwise the metric is a tie.", "",
         "| " + " | ".join(header) + " |", "|" + "---|" * len(header),
         *("| " + " | ".join(r) + " |" for r in rows), "",
         *winner_lines(stats, spec), "",

@@ -30,6 +30,15 @@ def _snapshot(trainer: Any) -> dict[str, Any]:
             "d_grid": f["d_grid"].round(3).tolist(), "view_box": list(trainer.view_box)}
 
 
+def _interp(trainer: Any) -> dict[str, Any]:
+    """End-of-run latent interpolation metrics (ganlab.gan2d.interpolation), seeded by the run."""
+    from ganlab.gan2d.interpolation import interpolation_metrics
+
+    p = trainer.params
+    values = interpolation_metrics(trainer.G, p.noise_type, p.noise_dim, trainer.dataset.modes, seed=p.seed)
+    return {k: _finite(v) for k, v in values.items()}
+
+
 def _train(config: RunConfig) -> tuple[Any, list[dict[str, Any]], str | None, float, dict | None]:
     """(trainer or None, history rows, error or None, seconds spent training, final snapshot or None)."""
     from ganlab.gan2d.trainer import Trainer
@@ -47,6 +56,8 @@ def _train(config: RunConfig) -> tuple[Any, list[dict[str, Any]], str | None, fl
     if trainer is not None and error is None:
         try:
             snapshot = _snapshot(trainer)
+            if history and not trainer.diverged:
+                history[-1].update(_interp(trainer))
         except Exception as exc:
             error = f"snapshot: {type(exc).__name__}: {exc}"
     return trainer, history, error, elapsed, snapshot

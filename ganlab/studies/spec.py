@@ -25,7 +25,8 @@ from pydantic import ValidationError
 from ganlab.gan2d.params import TrainParams, from_preset, validation_message
 
 # Bump when a run's result format or meaning changes, so stale results are not reused.
-RESULT_VERSION = 2
+# 3: zero-centred noise, init and data_pool knobs, end-of-run interpolation metrics.
+RESULT_VERSION = 3
 SNAPSHOT_GRID = 40  # D heatmap cells per side kept per run for the small multiples
 SNAPSHOT_POINTS = 300  # real and fake dots kept per run
 

@@ -1,8 +1,14 @@
-"""Sweep results as tables: runs.csv, history.csv, and per-setting statistics across seeds.
+"""Sweep results as tables: runs.csv, history.csv, per-setting statistics across seeds, and
+the rule that decides whether a setting wins.
 
 Scoring rule for runs that did not finish cleanly: a diverged or crashed run has no usable
 generator, so it scores the worst possible values (JS = ln 2, no modes, no high-quality
 samples) in the per-setting means. It stays in runs.csv with its `diverged_at` epoch.
+
+Winner rule (`decide`): on one metric, the setting with the best mean wins only if it beats the
+runner-up's mean by more than the larger of the two settings' standard deviations across
+seeds. Otherwise the metric is a tie: the seeds disagree more than the settings do. Equal
+results are therefore always a tie.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from typing import Any
 import numpy as np
 
 METRICS = ("d_loss", "g_loss", "kl", "js", "modes_captured", "num_modes", "hq_fraction", "reverse_kl")
+# End-of-run latent interpolation metrics (ganlab.gan2d.interpolation), when a run has them.
+INTERP_METRICS = ("interp_lerp_step2", "interp_lerp_hq", "interp_slerp_step2", "interp_slerp_hq")
 WORST = {"js": math.log(2), "modes_captured": 0, "hq_fraction": 0.0}
 
 
@@ -32,7 +40,7 @@ def run_row(result: dict[str, Any], threshold: float) -> dict[str, Any]:
     row: dict[str, Any] = {"hash": result["hash"], **result["setting"], "seed": result["seed"],
                            "status": result["status"], "epochs": result["epochs_done"],
                            "steps": result["steps"]}
-    row.update({m: final.get(m) for m in METRICS})
+    row.update({m: final.get(m) for m in METRICS + INTERP_METRICS})
     row.update({"epochs_to_js": epochs_to_threshold(result["history"], threshold),
                 "epochs_per_s": result["epochs_per_s"], "elapsed_s": result["elapsed_s"],
                 "diverged_at": result["diverged_at"], "error": result["error"]})
@@ -50,7 +58,8 @@ def _write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> No
 def write_runs_csv(path: Path, results: list[dict[str, Any]], keys: list[str], threshold: float
                    ) -> list[dict[str, Any]]:
     rows = [run_row(r, threshold) for r in results]
-    columns = ["hash", *keys, "seed", "status", "epochs", "steps", *METRICS, "epochs_to_js",
+    interp = [m for m in INTERP_METRICS if any(r.get(m) is not None for r in rows)]
+    columns = ["hash", *keys, "seed", "status", "epochs", "steps", *METRICS, *interp, "epochs_to_js",
                "epochs_per_s", "elapsed_s", "diverged_at", "error"]
     _write_csv(path, rows, columns)
     return rows
@@ -74,6 +83,8 @@ class SettingStats:
     modes: tuple[float, float] | None
     num_modes: int | None
     hq: tuple[float, float] | None
+    reverse_kl: tuple[float, float] | None  # over the runs that have high-quality samples
+    interp: dict[str, tuple[float, float]]  # INTERP_METRICS present in every ok run
     epochs_to_js: tuple[float, float] | None
     reached: int  # seeds that reached the JS threshold
     epochs_per_s: float | None
@@ -108,13 +119,60 @@ def summarize(rows: list[dict[str, Any]], keys: list[str]) -> list[SettingStats]
             modes=_mean_std([_score(r, "modes_captured") for r in group]) if has_modes else None,
             num_modes=max((r.get("num_modes") or 0) for r in group) or None,
             hq=_mean_std([_score(r, "hq_fraction") for r in group]) if has_modes else None,
+            reverse_kl=_mean_std([r["reverse_kl"] for r in group if r["status"] == "ok"
+                                  and r.get("reverse_kl") is not None]) if has_modes else None,
+            interp=_interp(group),
             epochs_to_js=_mean_std(reached), reached=len(reached),
             epochs_per_s=float(np.mean(speed)) if speed else None,
         ))
     return stats
 
 
-def ranking_key(s: SettingStats) -> tuple[float, float]:
-    """Lower is better. On mixtures the question is mode collapse, so more modes captured ranks
-    first and mean final JS breaks ties; elsewhere mean final JS alone."""
-    return (-s.modes[0], s.js[0]) if s.modes else (0.0, s.js[0])
+def _interp(group: list[dict[str, Any]]) -> dict[str, tuple[float, float]]:
+    ok = [r for r in group if r["status"] == "ok"]
+    out = {}
+    for m in INTERP_METRICS:
+        values = [r[m] for r in ok if r.get(m) is not None]
+        if ok and len(values) == len(ok):
+            out[m] = (float(np.mean(values)), float(np.std(values)))
+    return out
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The best setting on one metric, the runner-up, and whether the gap beats the seed spread."""
+
+    metric: str  # "modes", "hq" or "js"
+    best: SettingStats
+    runner: SettingStats | None
+    gap: float  # |best mean - runner-up mean|
+    spread: float  # the larger of the two std across seeds
+
+    @property
+    def winner(self) -> bool:
+        return self.runner is not None and self.gap > self.spread
+
+
+# metric -> higher is better, for the metrics a winner is decided on: SettingStats attributes,
+# then the interpolation metrics (smaller steps are smoother; more outputs on the data is better)
+DECISION_METRICS = {"modes": True, "hq": True, "js": False, "interp_lerp_step2": False, "interp_lerp_hq": True,
+                    "interp_slerp_step2": False, "interp_slerp_hq": True}
+
+
+def stat_of(s: SettingStats, metric: str) -> tuple[float, float] | None:
+    """(mean, std) of one decision metric for a setting, or None where it does not apply."""
+    return s.interp.get(metric) if metric.startswith("interp_") else getattr(s, metric)
+
+
+def decide(stats: list[SettingStats], metric: str) -> Verdict | None:
+    """The winner rule of the module docstring on one metric; None if no setting has it."""
+    higher = DECISION_METRICS[metric]
+    scored = [s for s in stats if stat_of(s, metric) is not None]
+    if not scored:
+        return None
+    ranked = sorted(scored, key=lambda s: -stat_of(s, metric)[0] if higher else stat_of(s, metric)[0])
+    best, runner = ranked[0], (ranked[1] if len(ranked) > 1 else None)
+    if runner is None:
+        return Verdict(metric, best, None, 0.0, 0.0)
+    (m1, s1), (m2, s2) = stat_of(best, metric), stat_of(runner, metric)
+    return Verdict(metric, best, runner, abs(m1 - m2), max(s1, s2))

@@ -62,3 +62,47 @@ def test_critic_output_is_mapped_into_unit_range():
     f = t.fields()
     for key in ("d_grid", "fake_d", "real_d"):
         assert f[key].min() >= 0 and f[key].max() <= 1
+
+
+def _identity_generator(noise_type: str) -> Trainer:
+    """G(z) = z: no hidden layers, linear output, identity weights, so the manifold is the noise grid."""
+    t = Trainer(TrainParams(noise_type=noise_type, g_layers=0, g_output="linear", dataset="ring8"))
+    t.G.weights[0][...] = np.eye(2)
+    t.G.biases[0][...] = 0
+    return t
+
+
+@pytest.mark.parametrize(("kind", "low", "high"), [("uniform", 0, 1), ("gaussian", 0, 1), ("normal", -2, 2),
+                                                   ("uniform_centered", -1, 1)])
+def test_manifold_sweeps_each_noise_kinds_own_window(kind, low, high):
+    f = _identity_generator(kind).fields()
+    mani = f["manifold"]
+    np.testing.assert_allclose([mani.min(), mani.max()], [low, high], atol=1e-6)
+    assert f["noise"].min() >= 0 and f["noise"].max() <= 1 or kind == "normal"  # the thumbnail's [0, 1] units
+    view = f["noise"]
+    inside = ((view >= 0) & (view <= 1)).all(axis=1).mean()
+    assert inside > (0.9 if kind == "normal" else 0.999)  # N(0, I): 91 % of points lie within ±2 sd on both axes
+
+
+def test_density_shading_is_the_same_for_gan_labs_gaussian_and_the_standard_normal():
+    """N(0, I) on ±2 is GAN Lab's N(0.5, 0.25²) on [0, 1] after an affine change of variables, so an
+    identity G must shade both alike: darkest (GAN Lab's 0.1 + 0.2·2.55 ≈ 0.61) in the middle."""
+    gan_lab = _identity_generator("gaussian").fields()["manifold_opacity"]
+    normal = _identity_generator("normal").fields()["manifold_opacity"]
+    np.testing.assert_allclose(gan_lab, normal, rtol=1e-4)
+    grid = normal.reshape(20, 20)
+    assert grid[9:11, 9:11].min() == pytest.approx(0.1 + 0.2 * 2.5 * 0.99, abs=0.03)
+    assert grid[0, 0] < 0.2  # the corners carry little of the normal's mass
+
+
+def test_uniform_kinds_shade_by_area_alone():
+    for kind in ("uniform", "uniform_centered"):
+        opacity = _identity_generator(kind).fields()["manifold_opacity"]
+        np.testing.assert_allclose(opacity, 0.5, atol=1e-5)  # equal cells: 0.9 − 0.4·400·(1/400)
+
+
+def test_high_dim_slice_holds_the_other_axes_at_the_kinds_mean():
+    t = Trainer(TrainParams(noise_type="normal", noise_dim=4, g_layers=0, g_output="linear", dataset="ring8"))
+    t.G.weights[0][...] = 0
+    t.G.weights[0][2, 0] = 1.0  # x = z_2, an axis outside the slice
+    assert np.abs(t.fields(axes=(0, 1))["manifold"][:, 0]).max() < 1e-6  # z_2 held at 0, not 0.5

@@ -12,8 +12,7 @@ import sys
 
 import pytest
 
-from ganlab.commands.sweep import STUDY_NAMES, add_arguments, build_spec, main
-from ganlab.studies.presets import STUDIES
+from ganlab.commands.sweep import STUDY_PRESETS, add_arguments, build_spec, main
 from ganlab.studies.spec import SweepSpec, expand
 from ganlab.studies.sweep import run_sweep
 
@@ -43,7 +42,7 @@ def test_cli_runs_a_sweep_then_resumes_without_recomputing(tmp_path):
     ]
     first = sweep_cli(*args)
     assert first.returncode == 0, first.stderr
-    assert "ran 4, reused 0" in first.stdout and "Winner on ring8" in first.stdout
+    assert "ran 4, reused 0" in first.stdout and "final JS on ring8" in first.stdout
     assert "4/4" in first.stderr  # the progress bar
     for name in (
         "runs.csv",
@@ -97,14 +96,17 @@ def parse(*argv: str) -> argparse.Namespace:
     return parser.parse_args([*argv, "--out", "unused"])
 
 
-@pytest.mark.parametrize("name", STUDY_NAMES)
-def test_every_study_preset_expands_on_ring8_and_grid25(name):
-    assert set(STUDY_NAMES) == set(STUDIES)
+@pytest.mark.parametrize("name", list(STUDY_PRESETS))
+def test_every_named_sweep_expands_with_at_least_five_seeds(name):
     spec = build_spec(parse("--preset", name))
     runs = expand(spec)
-    assert {r.params["dataset"] for r in runs} == {"ring8", "grid25"}
-    values = STUDIES[name]["grid"][name]
-    assert len(runs) == len(values) * 2 * spec.seeds
+    datasets = {r.params["dataset"] for r in runs}
+    assert datasets == ({"gaussians"} if name.startswith("ganlab_") else {"ring8", "grid25"})
+    grid = STUDY_PRESETS[name]["grid"]
+    size = 1
+    for values in grid.values():
+        size *= len(values)
+    assert len(runs) == size * spec.seeds and spec.seeds >= 5
 
 
 def test_flags_override_a_preset():
@@ -126,3 +128,8 @@ def test_flags_override_a_preset():
     assert spec.grid["loss"] == ["non_saturating", "least_squares"]
     assert (spec.seeds, spec.epochs) == (1, 50)
     assert len(expand(spec)) == 4 * 2
+
+
+def test_dataset_narrows_a_sweep_over_datasets_only():
+    spec = build_spec(parse("--preset", "veegan_gan", "--dataset", "grid25", "--seeds", "1"))
+    assert spec.grid == {"dataset": ["grid25"]} and {r.params["dataset"] for r in expand(spec)} == {"grid25"}
