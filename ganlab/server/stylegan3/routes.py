@@ -23,7 +23,7 @@ from fastapi.responses import Response
 
 from ganlab.server.origin import CLOSE_POLICY, origin_allowed
 from ganlab.server.stylegan3.params import SEED_MAX, FieldError, RenderParams
-from ganlab.server.stylegan3.service import StyleGAN3Service, get_service
+from ganlab.server.stylegan3.service import BusyError, StyleGAN3Service, get_service
 from ganlab.server.stylegan3.socket import RenderSocket
 from ganlab.server.stylegan3.uploads import adopt_upload, clean_filename, prepare_folder, receive_to_file
 
@@ -118,7 +118,21 @@ def settings_filename(params: RenderParams, suffix: str = "png") -> str:
     return "sg3_" + "_".join(parts) + f".{suffix}"
 
 
-async def _render_png(service: StyleGAN3Service, params: RenderParams, grid: tuple[int, int] | None = None):
+def busy_http_error(error: BusyError) -> HTTPException:
+    """429 with Retry-After, in the same detail shape as every other error."""
+    return HTTPException(
+        429, detail=[{"loc": ["body"], "msg": str(error), "type": "busy"}], headers={"Retry-After": "1"}
+    )
+
+
+def client_key(request: Request) -> str:
+    """Whom a render counts against: the peer address (every tab of one browser shares it)."""
+    return request.client.host if request.client else "unknown"
+
+
+async def _render_png(
+    service: StyleGAN3Service, params: RenderParams, client: str, grid: tuple[int, int] | None = None
+):
     import numpy as np
 
     from ganlab.server.stylegan3.render import encode_png
@@ -128,13 +142,13 @@ async def _render_png(service: StyleGAN3Service, params: RenderParams, grid: tup
         model = await service.get_model(params.model)
         if grid is None:
             result, png = await service.render(
-                model, params, lambda r: encode_png(r.image, _meta(params, model))
+                model, params, lambda r: encode_png(r.image, _meta(params, model)), client=client
             )
             return png, result.render_ms
         tiles, total_ms = [], 0.0
         for i in range(grid[0] * grid[1]):
             result, _ = await service.render(
-                model, params.model_copy(update={"seed": (params.seed + i) & SEED_MAX})
+                model, params.model_copy(update={"seed": (params.seed + i) & SEED_MAX}), client=client
             )
             tiles.append(result.image)
             total_ms += result.render_ms
@@ -143,6 +157,8 @@ async def _render_png(service: StyleGAN3Service, params: RenderParams, grid: tup
         ), total_ms
     except FieldError as error:
         raise field_http_error(error) from None
+    except BusyError as error:
+        raise busy_http_error(error) from None
 
 
 def _meta(params: RenderParams, model) -> dict:
@@ -166,9 +182,9 @@ def _png_response(png: bytes, render_ms: float, filename: str) -> Response:
     response_class=Response,
     responses={200: {"content": {"image/png": {}}, "description": "The image as PNG"}},
 )
-async def generate(params: RenderParams, service: Service) -> Response:
+async def generate(params: RenderParams, service: Service, request: Request) -> Response:
     """Render one image as PNG; its settings are in the PNG text chunk `ganlab.settings` and the filename."""
-    png, render_ms = await _render_png(service, params)
+    png, render_ms = await _render_png(service, params, client_key(request))
     return _png_response(png, render_ms, settings_filename(params))
 
 
@@ -180,6 +196,7 @@ async def generate(params: RenderParams, service: Service) -> Response:
 async def grid(
     params: RenderParams,
     service: Service,
+    request: Request,
     rows: Annotated[int, Query(ge=1, le=8)] = 3,
     cols: Annotated[int, Query(ge=1, le=8)] = 3,
 ) -> Response:
@@ -187,7 +204,7 @@ async def grid(
     limit = service.config.max_grid
     if rows > limit or cols > limit:
         raise field_http_error(FieldError("rows" if rows > limit else "cols", f"at most {limit}"), "query")
-    png, render_ms = await _render_png(service, params, (rows, cols))
+    png, render_ms = await _render_png(service, params, client_key(request), (rows, cols))
     return _png_response(png, render_ms, settings_filename(params).replace("sg3_", f"sg3_grid{rows}x{cols}_"))
 
 

@@ -10,6 +10,7 @@ renders of a model that is already in memory.
 from __future__ import annotations
 
 import asyncio
+import collections
 import os
 import threading
 import time
@@ -24,6 +25,17 @@ from ganlab.server.stylegan3.params import RenderParams, check_for_model
 PROGRESS_INTERVAL_S = 0.25  # how often a loading client hears about it
 Progress = Callable[[dict], Awaitable[None]]
 _create_lock = threading.Lock()
+
+
+class BusyError(RuntimeError):
+    """A client already has its quota of renders waiting or running; it should retry later."""
+
+    def __init__(self, limit: int):
+        super().__init__(
+            f"busy: this client already has {limit} render(s) waiting or running "
+            f"(GANLAB_SG3_MAX_QUEUED_RENDERS={limit}); try again when one has finished"
+        )
+        self.limit = limit
 
 
 class StyleGAN3Service:
@@ -42,6 +54,28 @@ class StyleGAN3Service:
             1, thread_name_prefix="sg3-render", initializer=self._init_thread
         )
         self._load_pool = ThreadPoolExecutor(1, thread_name_prefix="sg3-load")
+        # Renders each client has waiting or running on the render thread: one thread serves
+        # everyone, so without a bound one client could queue work that others wait behind.
+        self._queued: collections.Counter[str] = collections.Counter()
+        self._queued_lock = threading.Lock()
+
+    def _take_slot(self, client: str) -> None:
+        limit = self.config.max_queued_renders
+        with self._queued_lock:
+            if self._queued[client] >= limit:
+                raise BusyError(limit)
+            self._queued[client] += 1
+
+    def _free_slot(self, client: str) -> None:
+        with self._queued_lock:
+            self._queued[client] -= 1
+            if self._queued[client] <= 0:
+                del self._queued[client]
+
+    def queued(self, client: str) -> int:
+        """Renders `client` has waiting or running now."""
+        with self._queued_lock:
+            return self._queued[client]
 
     def _init_thread(self) -> None:
         import torch
@@ -91,8 +125,9 @@ class StyleGAN3Service:
             )
         return model
 
-    async def render(self, model: LoadedModel, params: RenderParams, encode=None) -> tuple:
-        """Check `params` against the model, render on the render thread, and encode there too."""
+    async def render(self, model: LoadedModel, params: RenderParams, encode=None, client: str = "local") -> tuple:
+        """Check `params` against the model, render on the render thread, and encode there too.
+        BusyError when `client` already has `max_queued_renders` renders waiting or running."""
         from ganlab.server.stylegan3.render import render  # torch: imported on first use, not with the app
 
         check_for_model(params, model.info)
@@ -101,7 +136,16 @@ class StyleGAN3Service:
             result = render(model.G, params, self.device)
             return result, (encode(result) if encode else None)
 
-        return await self.in_render_thread(work)
+        self._take_slot(client)
+        try:
+            future = self._render_pool.submit(work)
+        except BaseException:
+            self._free_slot(client)
+            raise
+        # Freed when the work ends, not when the caller stops waiting: a closed socket's render
+        # still occupies the thread until it finishes.
+        future.add_done_callback(lambda _: self._free_slot(client))
+        return await asyncio.wrap_future(future)
 
     def close(self) -> None:
         self._render_pool.shutdown(wait=False, cancel_futures=True)
