@@ -75,11 +75,11 @@ SOURCES = {
 }
 
 _DATASETS = {
-    "ffhq": "FFHQ: aligned faces",
-    "ffhqu": "FFHQ-U: unaligned faces",
-    "metfaces": "MetFaces: aligned faces from art (fine-tuned from FFHQ)",
-    "metfacesu": "MetFaces-U: unaligned faces from art (fine-tuned from FFHQ-U)",
-    "afhqv2": "AFHQv2: cats, dogs and wild animals",
+    "ffhq": "FFHQ: faces, aligned",
+    "ffhqu": "FFHQ-U: faces, unaligned",
+    "metfaces": "MetFaces: faces in art, aligned",
+    "metfacesu": "MetFaces-U: faces in art, unaligned",
+    "afhqv2": "AFHQv2: cats, dogs, wild animals",
 }
 _DATASET_LABELS = {"ffhq": "FFHQ", "ffhqu": "FFHQ-U", "metfaces": "MetFaces", "metfacesu": "MetFaces-U",
                    "afhqv2": "AFHQv2"}
