@@ -4,6 +4,8 @@
 * `POST /api/stylegan3/models?filename=NAME.pkl`: upload a network (raw request body).
 * `GET  /api/stylegan3/models/{id}/layers`: resolution, num_ws, c_dim and the layer table (loads it).
 * `GET  /api/stylegan3/device`, `GET /api/stylegan3/schema`: device badge and RenderParams schema.
+* `GET  /api/stylegan3/hub`: the hub catalog (what is downloaded) and running downloads.
+* `POST /api/stylegan3/downloads` {source}, `GET` it, `DELETE /api/stylegan3/downloads/{key}`: downloads.
 * `POST /api/stylegan3/generate`: RenderParams JSON -> PNG with the settings in its text metadata.
 * `WS   /ws/stylegan3`: interactive rendering, latest request wins (stylegan3_socket.py).
 
@@ -14,11 +16,12 @@ so every client reads the offending field the same way.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, WebSocket
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, WebSocket
 from fastapi.responses import Response
 
 from ganlab.server.origin import CLOSE_POLICY, origin_allowed
@@ -81,6 +84,44 @@ async def upload_model(
         raise field_http_error(error, "query" if error.field == "filename" else "body") from None
     entry = next(m for m in service.registry.list_models() if m["id"] == model.id)
     return {**entry, "layers": model.info["layers"], "num_ws": model.info["num_ws"]}
+
+
+def _check_origin(request: Request) -> None:
+    """State-changing routes answer only our own page (or none: scripts), as the websockets do."""
+    if not origin_allowed(request, request.app.state.settings):
+        raise HTTPException(403, detail=[{"loc": ["header", "origin"], "msg": "origin not allowed", "type": "origin"}])
+
+
+@router.get("/api/stylegan3/hub")
+def hub(service: Service) -> dict:
+    """Every hub model (name, config, resolution, training set, size, licence, URL, whether it is
+    here) and the downloads the server knows about."""
+    return service.downloads.snapshot()
+
+
+@router.get("/api/stylegan3/downloads")
+def list_downloads(service: Service) -> list[dict]:
+    return [job.as_dict() for job in service.downloads.jobs.values()]
+
+
+@router.post("/api/stylegan3/downloads", status_code=202)
+async def start_download(request: Request, service: Service, body: Annotated[dict, Body()]) -> dict:
+    """Start (or join) the download of `{"source": NAME or https URL}`; progress via GET or the socket."""
+    _check_origin(request)
+    try:
+        return service.downloads.start(body.get("source")).as_dict()
+    except FieldError as error:
+        raise field_http_error(error) from None
+
+
+@router.delete("/api/stylegan3/downloads/{key}")
+async def cancel_download(key: str, request: Request, service: Service) -> dict:
+    """Cancel a running download: its partial file is deleted."""
+    _check_origin(request)
+    try:
+        return service.downloads.cancel(key).as_dict()
+    except FieldError as error:
+        raise field_http_error(error, "path") from None
 
 
 @router.get("/api/stylegan3/device")
@@ -215,5 +256,7 @@ async def stylegan3_socket(websocket: WebSocket) -> None:
         await websocket.close(code=CLOSE_POLICY, reason="origin not allowed")
         return
     await websocket.accept()
-    service = await asyncio.to_thread(get_service, websocket.app)  # the first call imports torch
+    if getattr(websocket.app.state, "stylegan3", None) is None:  # the first call imports torch: seconds
+        await websocket.send_text(json.dumps({"type": "starting", "message": "Starting the StyleGAN3 engine…"}))
+    service = await asyncio.to_thread(get_service, websocket.app)
     await RenderSocket(websocket, service).serve()

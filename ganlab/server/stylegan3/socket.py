@@ -4,11 +4,14 @@ Client -> server (JSON text, each with an `id` the client picks):
 * `render` {params}: one image (or a layer view) for RenderParams;
 * `grid` {params, rows, cols}: seeds seed .. seed+rows*cols-1, one frame per tile;
 * `interpolate` {params, to_seed, steps}: `steps` frames moving in W from seed to to_seed;
-* `load` {model}: load a model now (progress messages, then `model`).
+* `load` {model}: load a model now (progress messages, then `model`);
+* `download` {source: hub name or https URL}, `cancel_download` {key}: the model hub.
 
-Server -> client: text `hello` (device, models, limits), `progress` while a model loads,
-`model` (its info and layer table), `error` (message and field), `done` after a job; and
-binary frames: `uint32 LE header length | JSON header | JPEG bytes`.
+Server -> client: text `hello` (device, models, limits, hub), `progress` while a model loads
+(`phase` loading/ready) or a render takes long (`phase` render: the synthesis layer it is on,
+and the frame of a grid or interpolation), `model` (its info and layer table), `download` (a
+hub download's state, sent to every socket), `error` (message and field), `done` after a job;
+and binary frames: `uint32 LE header length | JSON header | JPEG bytes`.
 
 There is one pending slot per connection, not a queue: a request that arrives while another
 waits replaces it (the replaced one is counted in the next frame's `skipped`), and a
@@ -33,13 +36,16 @@ from fastapi import WebSocket
 from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect
 
+from ganlab.server.stylegan3.downloads import handle_message
 from ganlab.server.stylegan3.params import SEED_MAX, FieldError, RenderParams, first_error
+from ganlab.server.stylegan3.progress import LayerReporter
 from ganlab.server.stylegan3.service import BusyError, StyleGAN3Service
 
 log = logging.getLogger("ganlab.stylegan3")
 MAX_MESSAGE_CHARS = 65_536
 MAX_JSON_DEPTH = 16  # the deepest real message is 3 levels; deeper ones are refused before validation
 JOB_KINDS = ("render", "grid", "interpolate", "load")
+HUB_KINDS = ("download", "cancel_download")
 _LEN = struct.Struct("<I")
 
 
@@ -70,7 +76,7 @@ def parse_job(message: dict, service: StyleGAN3Service) -> Job:
     """Validate one client message into a Job; FieldError names what is wrong."""
     kind = message.get("type")
     if kind not in JOB_KINDS:
-        raise FieldError("type", f"must be one of {', '.join(JOB_KINDS)}")
+        raise FieldError("type", f"must be one of {', '.join(JOB_KINDS + HUB_KINDS)}")
     job_id = message.get("id")
     if kind == "load":
         params = _params({"model": message.get("model", "")})
@@ -146,6 +152,17 @@ class RenderSocket:
         self.skipped = 0
         self.wake = asyncio.Event()
         self.send_lock = asyncio.Lock()
+        self.tasks: set[asyncio.Task] = set()  # fire-and-forget sends (progress, downloads)
+        self.render_s: dict[str, float] = {}  # last time per image of each model, for estimates
+
+    def post(self, message: dict) -> None:
+        """Send without waiting (from event-loop callbacks); the send lock keeps the order of frames."""
+        task = asyncio.get_running_loop().create_task(self.send_json(message))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def _on_download(self, state: dict) -> None:
+        self.post({"type": "download", "download": state})
 
     async def send_json(self, message: dict) -> None:
         async with self.send_lock:
@@ -162,14 +179,19 @@ class RenderSocket:
                 "device": self.service.device_info(),
                 "models": self.service.registry.list_models(),
                 "limits": self.service.config.model_dump(include={"max_grid", "max_frames"}),
+                "hub": self.service.downloads.snapshot(),
             }
         )
+        self.service.downloads.listeners.add(self._on_download)
         worker = asyncio.create_task(self._work_forever())
         try:
             await self._receive_forever()
         except WebSocketDisconnect:
             pass
         finally:
+            self.service.downloads.listeners.discard(self._on_download)
+            for task in list(self.tasks):
+                task.cancel()
             worker.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await worker
@@ -182,6 +204,9 @@ class RenderSocket:
             message = None
             try:
                 message = decode_message(raw)
+                if message.get("type") in HUB_KINDS:
+                    handle_message(self.service.downloads, message)  # its state reaches every socket
+                    continue
                 job = parse_job(message, self.service)
             except FieldError as error:
                 await self._error(message.get("id") if isinstance(message, dict) else None, error)
@@ -237,9 +262,17 @@ class RenderSocket:
             if index and self.pending is not None:
                 await self.send_json({"type": "done", "id": job.id, "kind": job.kind, "superseded": True})
                 return  # something newer arrived: the rest of this job is stale
-            result, jpeg = await self.service.render(
-                model, params, lambda r: encode_jpeg(r.image, quality), client=self.client
+            reporter = LayerReporter(
+                self.post,
+                {"id": job.id, "model": model.id, "kind": job.kind, "frame": index, "frames": len(job.frames)},
+                self.render_s.get(model.id),
+                self.service.config.progress_after_s,
             )
+            result, jpeg = await self.service.render(
+                model, params, lambda r: encode_jpeg(r.image, quality), client=self.client, on_layer=reporter
+            )
+            if params.layer is None:
+                self.render_s[model.id] = result.render_ms / 1e3
             header = {
                 "type": "image",
                 "id": job.id,
@@ -251,6 +284,7 @@ class RenderSocket:
                 "width": int(result.image.shape[1]),
                 "height": int(result.image.shape[0]),
                 "render_ms": round(result.render_ms, 1),
+                "threads": result.threads,
                 "layer": result.layer,
                 "skipped": self.skipped,
                 **job.extra,

@@ -244,8 +244,11 @@ def test_valid_upload_is_listed_and_renders(sg3: LiveServer, tmp_path: Path) -> 
 
 
 async def ws_open(server: LiveServer):
+    """A connected socket and its `hello` (the very first socket may hear `starting` before it)."""
     ws = await websockets.connect(f"ws://127.0.0.1:{server.port}/ws/stylegan3", open_timeout=10)
-    hello = json.loads(await ws.recv())
+    hello = json.loads(await asyncio.wait_for(ws.recv(), 30))
+    if hello["type"] == "starting":
+        hello = json.loads(await asyncio.wait_for(ws.recv(), 30))
     return ws, hello
 
 

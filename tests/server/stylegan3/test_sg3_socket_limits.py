@@ -11,10 +11,9 @@ import asyncio
 import json
 
 import pytest
-import websockets
 
 from tests.conftest import LiveServer, start_server
-from tests.server.stylegan3.test_sg3_api import frame_with, generate, receive_until
+from tests.server.stylegan3.test_sg3_api import frame_with, generate, receive_until, ws_open
 
 pytestmark = [pytest.mark.timeout(90), pytest.mark.asyncio]
 
@@ -34,8 +33,8 @@ def limited(tmp_path_factory) -> LiveServer:
 
 
 async def open_socket(server: LiveServer):
-    ws = await websockets.connect(f"ws://127.0.0.1:{server.port}/ws/stylegan3", open_timeout=10)
-    assert json.loads(await ws.recv())["type"] == "hello"
+    ws, hello = await ws_open(server)
+    assert hello["type"] == "hello"
     return ws
 
 
