@@ -7,6 +7,7 @@ import { formatBytes, formatSeconds, progressFraction, progressLine } from "../.
 import { moveLatent } from "../../../ganlab/static/js/stylegan3/latent.js";
 import { presetRanges } from "../../../ganlab/static/js/stylegan3/mixing.js";
 import { formatValue, parseValue, readHashParams, renderDefaults } from "../../../ganlab/static/js/stylegan3/params.js";
+import { renderFraction } from "../../../ganlab/static/js/stylegan3/tab.js";
 import { createRateMeter } from "../../../ganlab/static/js/stylegan3/viewer.js";
 
 // The parts of GET /api/stylegan3/schema these tests need, in pydantic's shapes.
@@ -87,4 +88,14 @@ test("download progress reads like the CLI: bytes, percent, rate, time left", ()
   assert.equal(progressLine(unknown), "12.3 MB · 5.1 MB/s");
   assert.equal(progressFraction(unknown), null); // an indeterminate bar, not a made-up percentage
   assert.match(progressLine({ ...running, phase: "checking" }), /safe loader/);
+});
+
+test("render progress weighs the large late layers more than the early ones", () => {
+  const layers = [{ size: 36, channels: 512 }, { size: 36, channels: 512 }, { size: 148, channels: 256 },
+    { size: 256, channels: 3 }];
+  assert.equal(renderFraction(layers, 0), 0);
+  assert.equal(renderFraction(layers, 4), 1);
+  const early = renderFraction(layers, 2);
+  assert.ok(early > 0 && early < 0.2, String(early)); // 1 of 3 layers started, but a small share of the work
+  assert.equal(renderFraction([], 1), null);
 });

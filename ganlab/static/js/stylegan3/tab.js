@@ -65,15 +65,26 @@ function throttle(fn, waitMs) {
   };
 }
 
+/**
+ * Share of a render done when synthesis starts stage `index`, weighted by each layer's work
+ * (in x out channels x size^2: the late, large layers cost far more than the early ones).
+ */
+export function renderFraction(layers, index) {
+  if (!layers || layers.length < 2) return null;
+  const cost = layers.map((l, i) => (i ? layers[i - 1].channels * l.channels * l.size ** 2 : 0));
+  const total = cost.reduce((a, b) => a + b, 0);
+  return total ? cost.slice(0, index).reduce((a, b) => a + b, 0) / total : null;
+}
+
 /** What the image area says while the server works: loading a model, or rendering layer n of N. */
-function busyText(m, name) {
+function busyText(m, name, layers) {
   const elapsed = `${m.elapsed_s.toFixed(1)} s`;
   const estimate = m.estimate_s ? ` of about ${m.estimate_s.toFixed(1)} s` : "";
   if (m.phase === "loading") return [`Loading ${name}… ${elapsed}${estimate}`, m.estimate_s ? m.elapsed_s / m.estimate_s : null];
   if (m.phase === "ready") return [`Rendering the first image of ${name}…`, null];
   const stage = m.layer === "input" ? "the Fourier input" : `layer ${m.layer}`;
-  return [`Rendering ${stage} (${m.layer_index + 1} of ${m.layer_count}) · ${elapsed}${estimate}`,
-    (m.layer_index + 1) / m.layer_count];
+  const fraction = renderFraction(layers, m.layer_index) ?? m.layer_index / m.layer_count;
+  return [`Rendering ${stage} (${m.layer_index + 1} of ${m.layer_count}) · ${elapsed}${estimate}`, fraction];
 }
 
 export async function mountStyleGAN3Tab(root) {
@@ -160,7 +171,8 @@ export async function mountStyleGAN3Tab(root) {
       if (m.phase !== "render") models.progress(m);
       if (m.phase === "render" && m.kind !== "render") { grid.progress(m); interp.progress(m); return; }
       if (m.model !== get().model || (m.phase === "render" && m.id <= lastFrameId)) return;
-      viewer.busy(...busyText(m, modelName(m.model)));
+      const info = store.get("info");
+      viewer.busy(...busyText(m, modelName(m.model), info && info.model === m.model ? info.layers : null));
     },
     download(m) {
       if (m.download.models) { models.setModels(m.download.models); hub.setLocalModels(m.download.models); }
