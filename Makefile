@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.ganlab-installed
 
-.PHONY: install run test lint bench chromium clean
+.PHONY: install run test lint bench wheel chromium clean
 
 install: $(STAMP)
 
@@ -40,5 +40,9 @@ lint: install
 bench: install
 	$(PY) benchmarks/bench_engine.py
 
+# dist/ganlab-<version>-py3-none-any.whl (and the sdist): what `pip install` gets, UI included.
+wheel: install
+	$(PY) -m build --no-isolation --outdir dist .
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist ganlab.egg-info
