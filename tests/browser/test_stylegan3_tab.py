@@ -245,6 +245,12 @@ def open_tab(browser, server: LiveServer, width: int = 1440, height: int = 900):
     return tab
 
 
+def unfold_hub(tab) -> None:
+    """Open the hub's list as a user would, if it is folded (it is once a trained model is here)."""
+    if not tab.evaluate("document.querySelector('.sg3-hub-body').open"):
+        tab.click(".sg3-hub-body > summary")
+
+
 def hub_row(tab, name: str):
     return tab.locator(f"[data-role=sg3-hub] .sg3-hub-row[data-model={name}]")
 
@@ -287,6 +293,11 @@ def test_first_run_leads_with_the_hub_and_a_download_ends_in_a_picture(browser, 
     )
     assert (hub_server.models_dir / f"{name}.pkl").read_bytes() == data and not tab.problems
     tab.context.close()
+    later = open_tab(browser, hub_server)  # a trained model is here: no lead card, the hub list folded
+    assert not later.locator("[data-role=sg3-lead]").is_visible()
+    assert not later.evaluate("document.querySelector('.sg3-hub-body').open")
+    assert later.locator("[data-role=sg3-hub] summary").is_visible() and not later.problems
+    later.context.close()
 
 
 def test_two_tabs_share_one_download(browser, hub_server, hub_files) -> None:
@@ -295,6 +306,8 @@ def test_two_tabs_share_one_download(browser, hub_server, hub_files) -> None:
     name = "stylegan3-r-ffhqu-256x256"
     hub_files.add(FILES + f"{name}.pkl", micro_safetensors(), bps=200_000)
     first, second = open_tab(browser, hub_server), open_tab(browser, hub_server, 1366, 768)
+    unfold_hub(first)
+    unfold_hub(second)
     hub_row(first, name).locator("button", has_text="Download").click()
     for tab in (first, second):  # the other tab sees the same download without asking
         hub_row(tab, name).locator("[data-role=sg3-dl-text]").filter(has_text="%").wait_for(timeout=20_000)
@@ -318,6 +331,7 @@ def test_cancel_and_a_missing_file_in_the_tab(browser, hub_server, hub_files) ->
     hub_files.add(FILES + f"{slow}.pkl", micro_pickle(), bps=50_000)
     hub_files.add(FILES + f"{missing}.pkl", b"", status=404)
     tab = open_tab(browser, hub_server, 1024, 700)
+    unfold_hub(tab)
     row = hub_row(tab, slow)
     row.locator("button", has_text="Download").click()
     row.locator("[data-role=sg3-dl-text]").filter(has_text="%").wait_for(timeout=20_000)

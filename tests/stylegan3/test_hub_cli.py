@@ -43,6 +43,7 @@ def cli_env(hub: HubServer, models: Path) -> dict:
         "GANLAB_HUB_BASE_URL": hub.url,
         "GANLAB_HUB_RETRY_DELAY_S": "0.01",
         "GANLAB_MODELS_DIR": str(models),
+        "OMP_NUM_THREADS": "1",  # the machine is shared; the networks here are tiny
     }
 
 
@@ -106,7 +107,8 @@ def test_network_url_downloads_on_first_use_and_reuses_the_copy(hub: HubServer, 
     assert "resolution      32x32x3" in first.stdout and "downloaded" in first.stderr
     lines = [line for line in first.stderr.splitlines() if line.startswith("mine.safetensors: ")]
     assert len(lines) >= 2 and "(100%)" in lines[-1] and "\r" not in first.stderr  # a log gets plain lines
-    out = run_cli(hub, tmp_path, "generate", "--network", url, "--seeds", "0-1", "--outdir", tmp_path / "out")
+    out = run_cli(hub, tmp_path, "generate", "--network", url, "--seeds", "0-1", "--threads", "1", "--outdir",
+                  tmp_path / "out")
     assert out.returncode == 0, out.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["seed0000.png", "seed0001.png"]
     assert len(hub.hits("community/mine.safetensors")) == 1  # generate used the copy info downloaded

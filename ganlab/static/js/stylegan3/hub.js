@@ -41,11 +41,16 @@ export function createHub({ request, onUse }) {
     request({ type: "download", source });
   });
   url.addEventListener("keydown", (e) => { if (e.key === "Enter") getUrl.click(); });
-  const panel = section("Get a model", list, extra,
+  const summary = el("summary", { textContent: "NVIDIA's StyleGAN3 networks, or any https URL" });
+  // Open while only the demo is here; folded away (once) when a trained model arrives, so the
+  // latent controls move up. The user's own toggles are never undone.
+  const body = el("details", { className: "sg3-hub-body", open: true }, summary, list, extra,
     el("div", { className: "sg3-model-row" }, url, getUrl),
     el("p", { className: "sg3-hint", textContent: `Any https URL of a network file works too. ${SAFETY_NOTE}` }),
     el("p", { className: "sg3-hint" }, `${LICENCE_NOTE} `, el("a", { textContent: "Licence",
       href: "https://github.com/NVlabs/stylegan3/blob/main/LICENSE.txt", target: "_blank", rel: "noopener" })));
+  let folded = false;
+  const panel = section("Get a model", body);
   panel.classList.add("sg3-hub");
   panel.dataset.role = "sg3-hub";
 
@@ -154,6 +159,8 @@ export function createHub({ request, onUse }) {
     /** Whether a trained (non-demo) model is in the list: the lead card shows only when none is. */
     setLocalModels(list_) {
       haveReal = list_.some((m) => !m.untrained);
+      const running = [...downloads.values()].some((d) => d.state === "downloading");
+      if (haveReal && !folded && !running) { body.open = false; folded = true; }
       paintLead();
     },
   };
