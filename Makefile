@@ -46,3 +46,9 @@ wheel: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build dist ganlab.egg-info
+
+# The README's and docs/ui.md's pictures of the GAN Lab tab, from a real server and Chromium
+# (tests never rewrite tracked files, so this is a target of its own).
+.PHONY: screenshots
+screenshots: install chromium
+	$(PY) -m tests.browser.screenshots

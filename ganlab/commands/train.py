@@ -24,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    "modern")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="set any TrainParams key, e.g. --set d_lr=0.01 (repeatable)")
-    p.add_argument("--points", help="CSV of x,y rows to train on (implies --dataset csv)")
+    p.add_argument("--points", help="CSV of x,y rows to train on (implies --dataset csv); a samples CSV "
+                   "(kind,x,y,d) downloaded from the browser uses its real rows")
     p.add_argument("--every", type=int, default=100, help="record metrics every K epochs (default 100)")
     p.add_argument("--json", action="store_true", help="print one JSON object with the final metrics")
     p.add_argument("--out", help="directory for the final state, history.csv and plot.png")
@@ -50,15 +51,32 @@ def list_params() -> None:
         print(f"{name:14} {info.default!s:>14}  {describe_bounds(name):38} [{field_kind(name)}] {info.description}")
 
 
+def read_points(path: str):
+    """The real points of a CSV file (x,y rows, or a samples CSV with a `kind` column)."""
+    from pathlib import Path
+
+    from ganlab.gan2d.csvdata import parse_csv_points
+
+    file = Path(path)
+    if not file.is_file():
+        raise ValueError(f"--points: no such file: {path}" if not file.exists() else f"--points: not a file: {path}")
+    try:
+        text = file.read_text(encoding="utf-8-sig")  # a BOM from spreadsheet exports is not data
+    except UnicodeDecodeError:
+        raise ValueError(f"--points: {path} is not a UTF-8 text file (expected CSV of x,y rows)") from None
+    try:
+        return parse_csv_points(text)
+    except ValueError as error:
+        raise ValueError(f"--points {path}: {str(error).removeprefix('points: ')}") from None
+
+
 def build_trainer(args: argparse.Namespace):
     from ganlab.gan2d import Trainer, from_preset
-    from ganlab.gan2d.datasets import parse_csv_points
 
     overrides: dict[str, Any] = parse_overrides(args.overrides)
     points = None
     if args.points:
-        with open(args.points, encoding="utf-8") as fh:
-            points = parse_csv_points(fh.read())
+        points = read_points(args.points)
         overrides.setdefault("dataset", "csv")
     if args.dataset:
         overrides["dataset"] = args.dataset

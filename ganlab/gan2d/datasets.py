@@ -7,12 +7,14 @@ a ring of 8 Gaussians (radius 1, σ 0.01) and a 5×5 grid of Gaussians (spacing 
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
+from ganlab.gan2d.csvdata import check_extent, parse_csv_points
+
+__all__ = ["DATASETS", "Dataset", "Modes", "make_dataset", "dataset_catalog", "parse_csv_points", "square_box"]
 
 Sampler = Callable[[np.random.Generator, int, float], np.ndarray]
 
@@ -131,23 +133,6 @@ def square_box(points: np.ndarray, pad: float = 0.1) -> tuple[float, float, floa
     return (center[0] - half, center[0] + half, center[1] - half, center[1] + half)
 
 
-def parse_csv_points(text: str, max_points: int = 100_000) -> np.ndarray:
-    """x,y rows (a header line and extra columns are allowed); raises ValueError naming the bad line."""
-    rows = []
-    for lineno, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-        if not row or not "".join(row).strip():
-            continue
-        try:
-            rows.append((float(row[0]), float(row[1])))
-        except (ValueError, IndexError):
-            if lineno == 1 and not rows:
-                continue  # a header line
-            raise ValueError(f"points: line {lineno} is not an x,y pair of numbers: {','.join(row)[:60]!r}") from None
-        if len(rows) > max_points:
-            raise ValueError(f"points: at most {max_points} points are allowed")
-    return _as_points(np.array(rows) if rows else np.zeros((0, 2)))
-
-
 def _registry() -> dict[str, Dataset]:
     items = [
         Dataset("line", "Simple line", sample_line, UNIT_BOX),
@@ -179,6 +164,7 @@ def make_dataset(slug: str, points: np.ndarray | None = None) -> Dataset:
         raise ValueError(f"dataset: {slug!r} needs points; draw some or upload a CSV of x,y rows")
     pts = _as_points(points)
     # Drawn points live on the unit-square canvas, as in GAN Lab; CSV data brings its own extent.
+    check_extent(pts, box=UNIT_BOX if slug == "drawn" else None)
     box = UNIT_BOX if slug == "drawn" else square_box(pts)
     return Dataset(slug, POINT_DATASETS[slug], points_sampler(pts, DRAWN_JITTER if slug == "drawn" else 0.0), box)
 

@@ -127,6 +127,24 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
+# GAN Lab re-applies its per-dataset settings whenever a dataset is chosen; the UI offers the
+# same, and the mode-collapse benchmarks get the recipe that trains them.
+DATASET_PRESETS: dict[str, str] = {
+    "line": "gan_lab_line", "gaussians": "gan_lab", "ring": "gan_lab_ring", "disjoint": "gan_lab_disjoint",
+    "ring8": "modern", "grid25": "modern",
+}
+
+# When a knob has any effect: key -> (the key it depends on, the values under which it applies).
+# The engine just ignores a knob that does not apply; the UI greys it out and says why.
+APPLIES_WHEN: dict[str, tuple[str, tuple[str, ...]]] = {
+    "g_beta1": ("g_optimizer", ("adam",)), "g_beta2": ("g_optimizer", ("adam",)),
+    "d_beta1": ("d_optimizer", ("adam",)), "d_beta2": ("d_optimizer", ("adam",)),
+    "g_momentum": ("g_optimizer", ("sgd", "rmsprop")), "d_momentum": ("d_optimizer", ("sgd", "rmsprop")),
+    "gp_weight": ("loss", ("wasserstein_gp",)),
+    "real_weight": ("loss", ("minimax", "non_saturating")),
+}
+
+
 def from_preset(preset: str | None, overrides: dict[str, Any] | None = None) -> TrainParams:
     """TrainParams from a named preset plus overrides (both validated together)."""
     if preset is not None and preset not in PRESETS:
@@ -183,7 +201,11 @@ def param_schema() -> dict[str, Any]:
     schema = TrainParams.model_json_schema()
     for key, prop in schema["properties"].items():
         prop["title"] = TITLES.get(key, prop.get("title", key))
+        if key in APPLIES_WHEN:
+            other, values = APPLIES_WHEN[key]
+            prop["x-applies-when"] = {"key": other, "values": list(values)}
     schema["presets"] = PRESETS
+    schema["dataset_presets"] = DATASET_PRESETS
     schema["datasets"] = dataset_catalog()
     schema["losses"] = [{"id": slug, "label": loss.label, "critic": loss.critic} for slug, loss in LOSSES.items()]
     schema["groups"] = ["data", "noise", "generator", "discriminator", "loss", "training"]

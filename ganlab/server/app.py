@@ -16,6 +16,7 @@ from ganlab import __version__
 from ganlab.config import Settings, get_settings
 from ganlab.server.gan2d import routes as gan2d_routes
 from ganlab.server.gan2d.sessions import SessionRegistry
+from ganlab.server.origin import GuardMiddleware
 from ganlab.server.stylegan3 import routes as stylegan3_routes
 
 
@@ -42,6 +43,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.sessions = SessionRegistry(settings)
+    # Host and Origin are checked once, here, for every route and websocket (origin.py).
+    app.add_middleware(GuardMiddleware, settings=settings)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict:

@@ -1,23 +1,151 @@
-"""Who may talk to the server: the Origin check shared by every websocket and state-changing route."""
+"""Who may talk to the server: Host and Origin checks, once for every route, as ASGI middleware.
+
+Two attacks shape it:
+
+- **Cross-site requests.** Any web page can make the browser POST to 127.0.0.1 (even with
+  `fetch(..., {mode: "no-cors"})`) or open a websocket to it. Browsers always send `Origin`
+  on those, so every state-changing request (POST, PUT, PATCH, DELETE) and every websocket
+  must come from the server's own origin or one listed in `GANLAB_ALLOWED_ORIGINS`.
+  Requests without `Origin` (curl, scripts, the test client) are not from a web page and pass.
+- **DNS rebinding.** A page on `evil.example` whose DNS later points at 127.0.0.1 is, to the
+  browser, same-origin with itself: Origin and Host agree. So the Host itself must be one of
+  ours: loopback names and addresses, the bound address, and `GANLAB_ALLOWED_HOSTS`.
+
+Refusals: a bad Host is HTTP 400, a foreign Origin 403; a websocket is closed with 1008
+(policy violation) before it is accepted, which the client sees as HTTP 403.
+"""
 
 from __future__ import annotations
 
+import ipaddress
+import json
+import socket
 from urllib.parse import urlsplit
 
-from fastapi import WebSocket
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ganlab.config import Settings
 
-CLOSE_POLICY = 1008  # websocket close code: origin refused
+CLOSE_POLICY = 1008  # websocket close code: origin or host refused
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
+WILDCARD_BINDS = frozenset({"", "0.0.0.0", "::", "[::]"})
 
 
-def origin_allowed(websocket: WebSocket, settings: Settings) -> bool:
-    """Browsers always send Origin; only our own page (or a configured one) may open a session.
-    Non-browser clients send none and are allowed: the check defends against other web pages."""
-    origin = websocket.headers.get("origin")
+def host_name(host: str) -> str:
+    """The name part of a Host header, lower-case: `[::1]:8000` -> `::1`, `Lab.Example.:80` -> `lab.example`."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1 : host.find("]")] if "]" in host else host
+    if host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    return host.rstrip(".")
+
+
+def is_loopback(name: str) -> bool:
+    if name in LOOPBACK_NAMES or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _machine_names() -> set[str]:
+    """When bound to every interface, this machine's own names and addresses are ours too."""
+    names: set[str] = set()
+    try:
+        hostname = socket.gethostname()
+        names |= {hostname, socket.getfqdn(hostname)}
+        names |= {info[4][0] for info in socket.getaddrinfo(hostname, None)}
+    except OSError:
+        pass
+    return {host_name(n) for n in names if n}
+
+
+def allowed_host_names(settings: Settings) -> frozenset[str]:
+    """Host names (besides loopback ones) this server answers to."""
+    names = {host_name(h) for h in settings.allowed_hosts if h.strip() != "*"}
+    if settings.host in WILDCARD_BINDS:
+        names |= _machine_names()
+    else:
+        names.add(host_name(settings.host))
+    return frozenset(names)
+
+
+def host_allowed(host: str | None, settings: Settings, names: frozenset[str] | None = None) -> bool:
+    if "*" in (h.strip() for h in settings.allowed_hosts):
+        return True
+    if not host:
+        return False  # HTTP/1.1 requires Host; every browser sends it
+    name = host_name(host)
+    return is_loopback(name) or name in (names if names is not None else allowed_host_names(settings))
+
+
+def origin_allowed(request, settings: Settings) -> bool:
+    """Our own page (Origin matches Host) or a configured origin; no Origin means no web page.
+    `request` is anything with `.headers` (a WebSocket, a Request, starlette Headers' holder)."""
+    headers = request.headers
+    origin = headers.get("origin")
     if origin is None:
         return True
-    if origin in settings.allowed_origins:
+    if origin.rstrip("/") in (o.rstrip("/") for o in settings.allowed_origins):
         return True
-    host = websocket.headers.get("host", "")
-    return urlsplit(origin).netloc.lower() == host.lower() and host != ""
+    host = headers.get("host", "")
+    parts = urlsplit(origin)
+    return parts.scheme in ("http", "https") and host != "" and parts.netloc.lower() == host.lower()
+
+
+class _HeaderView:
+    def __init__(self, headers: Headers):
+        self.headers = headers
+
+
+def refusal(scope: Scope, settings: Settings, names: frozenset[str]) -> tuple[int, str] | None:
+    """(HTTP status, reason) if this request or websocket must be refused, else None."""
+    headers = Headers(scope=scope)
+    host = headers.get("host")
+    if not host_allowed(host, settings, names):
+        shown = (host or "")[:100]
+        return 400, f"Host {shown!r} is not served here; add it to GANLAB_ALLOWED_HOSTS if it is this server"
+    is_socket = scope["type"] == "websocket"
+    if is_socket or scope.get("method", "GET").upper() in STATE_CHANGING:
+        if headers.get("sec-fetch-site") == "cross-site":
+            return 403, "cross-site request refused"
+        if not origin_allowed(_HeaderView(headers), settings):
+            shown = (headers.get("origin") or "")[:100]
+            return 403, f"origin {shown!r} is not allowed; add it to GANLAB_ALLOWED_ORIGINS if you trust it"
+    return None
+
+
+class GuardMiddleware:
+    """Applies `refusal` to every HTTP request and websocket before any route sees it."""
+
+    def __init__(self, app: ASGIApp, settings: Settings):
+        self.app = app
+        self.settings = settings
+        self.names = allowed_host_names(settings)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        refused = refusal(scope, self.settings, self.names)
+        if refused is None:
+            await self.app(scope, receive, send)
+            return
+        status, reason = refused
+        if scope["type"] == "websocket":
+            short = reason.encode()[:120].decode(errors="ignore")  # a close reason holds 123 bytes
+            await send({"type": "websocket.close", "code": CLOSE_POLICY, "reason": short})
+            return
+        body = json.dumps({"detail": reason}).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

@@ -19,12 +19,13 @@ from fastapi import WebSocket
 from starlette.websockets import WebSocketDisconnect
 
 from ganlab.config import Settings
-from ganlab.server.gan2d.protocol import ProtocolError, dispatch, params_message, parse_message
+from ganlab.server.gan2d.protocol import ProtocolError, dispatch, parse_message
 from ganlab.server.gan2d.sessions import Session, SessionLimitError, SessionRegistry
-from ganlab.server.gan2d.training_loop import TrainingLoop
+from ganlab.server.gan2d.training_loop import SessionEnded
 
 log = logging.getLogger("ganlab.server")
 
+CLOSE_INTERNAL = 1011  # the session's training thread stopped, or a server bug
 CLOSE_TRY_AGAIN = 1013  # server full
 CLOSE_REPLACED = 4001  # the same session was opened by a newer connection
 
@@ -34,7 +35,6 @@ class Connection:
 
     def __init__(self, websocket: WebSocket, settings: Settings, registry: SessionRegistry):
         self.ws, self.settings, self.registry = websocket, settings, registry
-        self.event_loop = asyncio.get_running_loop()
         self.session: Session | None = None
         self.texts: collections.deque[dict] = collections.deque()
         self.frame: bytes | None = None  # only the newest frame waits; older ones are dropped
@@ -46,7 +46,8 @@ class Connection:
         self.texts.append(message)
         self.wake.set()
 
-    def _deliver(self, session: Session, kind: str, payload: Any) -> None:
+    def deliver(self, session: Session, kind: str, payload: Any) -> None:
+        """Output of `session` (on the event loop): the newest frame, or a text in order."""
         if session is not self.session:
             return  # late output of a session this socket has left
         if kind == "frame":
@@ -55,12 +56,13 @@ class Connection:
         else:
             self.send_text(payload)
 
-    def _sink_for(self, session: Session):
-        def sink(kind: str, payload: Any) -> None:  # runs on the training thread
-            with contextlib.suppress(RuntimeError):  # the event loop may be shutting down
-                self.event_loop.call_soon_threadsafe(self._deliver, session, kind, payload)
-
-        return sink
+    def session_ended(self, session: Session, reason: str) -> None:
+        """The session's thread stopped by itself: say why, then close so the client starts afresh."""
+        if session is not self.session:
+            return
+        self.session = None
+        self.send_text({"type": "error", "code": "session_ended", "message": reason})
+        asyncio.ensure_future(self._flush_and_stop_then_close(CLOSE_INTERNAL, "session ended"))
 
     async def _send_forever(self) -> None:
         while True:
@@ -79,8 +81,19 @@ class Connection:
         try:
             if await self._open(session_id):
                 await self._receive_forever()
-        except (WebSocketDisconnect, RuntimeError):  # RuntimeError: receive() after our own close
+        except WebSocketDisconnect:
             pass
+        except SessionEnded as error:  # the session ended while this socket attached to it
+            if self.session is not None:  # else session_ended() has told the client already
+                self.session = None
+                self.send_text({"type": "error", "code": "session_ended", "message": str(error)})
+            await self._flush_and_stop_then_close(CLOSE_INTERNAL, "session ended")
+        except RuntimeError:  # receive() after our own close
+            pass
+        except Exception as error:  # a bug: say so and close properly, never just drop the socket
+            log.exception("GAN Lab connection failed")
+            self.send_text({"type": "error", "message": f"internal error: {type(error).__name__}: {error}"})
+            await self._flush_and_stop_then_close(CLOSE_INTERNAL, "internal error")
         finally:
             if self.session is not None:
                 await self.session.detach(self)
@@ -91,8 +104,11 @@ class Connection:
     async def _open(self, session_id: str | None) -> bool:
         session = self.registry.get(session_id)
         if session is not None:
-            await self._attach(session, resumed=True)
-            return True
+            try:
+                await self._attach(session, resumed=True)
+                return True
+            except SessionEnded:  # it ended between the lookup and the attach: start afresh
+                self.session = None
         try:
             session = await self.registry.create()
         except SessionLimitError as error:
@@ -114,13 +130,14 @@ class Connection:
 
     async def _attach(self, session: Session, resumed: bool, notice: str | None = None) -> None:
         self.session = session
-        hello, history = await session.call(lambda loop: (_hello(loop, session, resumed), list(loop.history)))
+        hello = await session.call("hello", resumed=resumed)
+        history = hello.pop("history")
+        hello = {"type": "hello", "session_id": session.id, **hello}
         if notice:
             hello["notice"] = notice
         self.send_text(hello)
         self.send_text({"type": "history", "rows": history})
-        await session.attach(self, self._sink_for(session), self._replaced)
-
+        await session.attach(self, self._replaced)
     def _replaced(self) -> None:
         self.session = None
         self.send_text(
@@ -133,7 +150,7 @@ class Connection:
         asyncio.ensure_future(self._flush_and_stop_then_close(CLOSE_REPLACED, "session opened elsewhere"))
 
     async def _resume(self, command: dict) -> None:
-        target = self.registry.get(command.get("session_id"))
+        target = self.registry.get(command["session_id"])
         if target is None:
             raise ProtocolError("resume: unknown or expired session_id", field="session_id")
         if target is self.session:
@@ -161,27 +178,11 @@ class Connection:
                     self.send_text(reply)
             except ProtocolError as error:
                 self.send_text(error.to_message())
+            except SessionEnded as error:  # closes the socket; until then commands get errors
+                if self.session is not None:
+                    self.session_ended(self.session, str(error))
             except Exception as error:  # a bug must not kill the session
                 log.exception("command failed")
                 self.send_text(
                     {"type": "error", "message": f"internal error: {type(error).__name__}: {error}"}
                 )
-
-
-def _hello(loop: TrainingLoop, session: Session, resumed: bool) -> dict:
-    params = params_message(loop)
-    return {
-        "type": "hello",
-        "session_id": session.id,
-        "resumed": resumed,
-        "params": params["params"],
-        "params_version": loop.params_version,
-        "run_id": loop.trainer.run_id,
-        "state": loop.state,
-        "epoch": loop.trainer.epoch,
-        "step": loop.trainer.step,
-        "max_epochs_per_s": loop.max_epochs_per_s,
-        "slow_motion": loop.slow_motion,
-        "manifold_axes": list(loop.manifold_axes),
-        "diverged": loop.trainer.diverged,
-    }

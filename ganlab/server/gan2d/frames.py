@@ -52,3 +52,54 @@ def decode_frame(frame: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         flat = np.frombuffer(frame, dtype="<f4", count=count, offset=start + spec["offset"])
         arrays[spec["name"]] = flat.reshape(spec["shape"])
     return header, arrays
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+class FrameSource:
+    """Builds a session's frames from its Trainer and keeps the chart history they imply."""
+
+    def __init__(self, grid_size: int, history_limit: int):
+        self.grid_size = grid_size
+        self.history_limit = history_limit
+        self.history: list[dict[str, float | None]] = []
+        self._run_id: int | None = None
+
+    def clear(self, run_id: int) -> None:
+        self.history.clear()
+        self._run_id = run_id
+
+    def build(self, trainer: Any, manifold_axes: tuple[int, int], extra: dict[str, Any]) -> bytes:
+        """Snapshot every visual layer, the losses and metrics into one binary frame."""
+        axes = manifold_axes if max(manifold_axes) < trainer.params.noise_dim else (0, 1)
+        fields = trainer.fields(grid_size=self.grid_size, axes=axes)
+        losses = {k: _number(v) for k, v in trainer.losses.items()}
+        metrics = {k: _number(v) for k, v in trainer.metrics().items()}
+        self._record(trainer, losses, metrics)
+        header = {
+            "run_id": trainer.run_id,
+            "epoch": trainer.epoch,
+            "step": trainer.step,
+            "losses": losses,
+            "metrics": metrics,
+            "view_box": list(trainer.view_box),
+            "phase": trainer.last_phase,
+            "dataset": trainer.params.dataset,
+            "noise_type": trainer.params.noise_type,
+            "noise_dim": trainer.params.noise_dim,
+            "manifold_axes": list(axes),
+            **extra,
+        }
+        return encode_frame(header, fields)
+
+    def _record(self, trainer: Any, losses: dict, metrics: dict) -> None:
+        """One chart row per frame that shows new optimizer steps; thinned 2:1 at the limit."""
+        if self._run_id != trainer.run_id:
+            self.clear(trainer.run_id)
+        if self.history and self.history[-1]["step"] == trainer.step:
+            return
+        self.history.append({"epoch": trainer.epoch, "step": trainer.step, **losses, **metrics})
+        if len(self.history) > self.history_limit:
+            self.history[:] = self.history[:-1:2] + self.history[-1:]  # keep the newest row exact

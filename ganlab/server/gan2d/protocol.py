@@ -1,8 +1,10 @@
-"""Client → server websocket commands: parsing, validation, and what each one does.
+"""Client → server websocket commands: parsing and validation, then the session op that does it.
 
 Every command is checked completely *before* it touches the session, so a bad message
 gets an `error` naming the problem and leaves weights, params and charts as they were.
-The work itself runs on the session's training thread (`Session.call`).
+Types are checked strictly: JSON `true` is not the number 1 and `"5"` is not 5 anywhere in
+the protocol, though pydantic (and Python's `isinstance(True, int)`) would let both through.
+The work itself runs on the session's training thread, by name (ops.py).
 """
 
 from __future__ import annotations
@@ -13,22 +15,18 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ganlab.config import Settings
+from ganlab.server.gan2d.errors import ProtocolError
+from ganlab.server.gan2d.ops import params_message
 from ganlab.server.gan2d.sessions import Session
-from ganlab.server.gan2d.training_loop import TrainingLoop
+
+__all__ = ["ProtocolError", "dispatch", "params_message", "parse_message"]
 
 STEP_KINDS = ("epoch", "d", "g")
 POINT_DATASETS = ("drawn", "csv")
-
-
-class ProtocolError(Exception):
-    """A client mistake; becomes `{"type": "error", "message", "field"}` and the socket stays open."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message, self.field = message, field
-
-    def to_message(self) -> dict:
-        return {"type": "error", "message": self.message, **({"field": self.field} if self.field else {})}
+MAX_DEPTH = 16  # the deepest command ([[x, y], ...] inside an object) needs 3 levels
+# Pacing bounds: below 0.01 epochs/s one epoch would take over 100 s (a rate of 1e-300 used to
+# put the pacing deadline past what the OS can wait for, and killed the session).
+MIN_EPOCHS_PER_S, MAX_EPOCHS_PER_S = 0.01, 100_000
 
 
 def parse_message(message: dict, settings: Settings) -> dict:
@@ -36,130 +34,102 @@ def parse_message(message: dict, settings: Settings) -> dict:
     if message.get("bytes") is not None:
         raise ProtocolError("binary messages are not accepted: send commands as JSON text")
     text = message.get("text") or ""
-    size = len(text.encode())
+    size = len(text.encode(errors="replace"))
     if size > settings.max_message_bytes:
         raise ProtocolError(f"message too large: {size} bytes (limit {settings.max_message_bytes} bytes)")
-    try:
-        command = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ProtocolError(
-            f"malformed JSON: {error.msg} at line {error.lineno} column {error.colno}"
-        ) from None
+    command = _loads(text)
     if not isinstance(command, dict) or not isinstance(command.get("type"), str):
         raise ProtocolError('each message must be a JSON object with a string "type"', field="type")
     if command["type"] not in HANDLERS and command["type"] != "resume":
         known = ", ".join(sorted([*HANDLERS, "resume"]))
-        raise ProtocolError(f"unknown command {command['type']!r}; known commands: {known}", field="type")
+        raise ProtocolError(f"unknown command {command['type'][:40]!r}; known commands: {known}", field="type")
+    if command["type"] == "resume" and not isinstance(command.get("session_id"), str):
+        raise ProtocolError("resume: 'session_id' must be a string", field="session_id")
     return command
 
 
-def _engine_error(error: Exception) -> ProtocolError:
-    """Engine errors read 'field: problem'; pydantic ValidationErrors list every bad field."""
-    from pydantic import ValidationError
-
-    from ganlab.gan2d.params import format_validation_error, validation_message
-
-    if isinstance(error, ValidationError):
-        problems = format_validation_error(error)
-        return ProtocolError(validation_message(error), field=problems[0]["field"] if problems else None)
-    text = str(error)
-    head = text.split(":", 1)[0]
-    return ProtocolError(text, field=head if head.isidentifier() else None)
-
-
-async def _run(session: Session, command: Callable[[TrainingLoop], Any]) -> Any:
+def _loads(text: str) -> Any:
     try:
-        return await session.call(command)
-    except ProtocolError:
-        raise
-    except (ValueError, TypeError) as error:  # pydantic's ValidationError is a ValueError
-        raise _engine_error(error) from None
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ProtocolError(f"malformed JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
+    except RecursionError:
+        raise ProtocolError(f"message nested too deeply (at most {MAX_DEPTH} levels)") from None
+    except ValueError as error:  # e.g. an integer literal longer than Python's 4,300 digits
+        raise ProtocolError(f"malformed JSON: {error}") from None
+    if _depth_exceeds(value, MAX_DEPTH):
+        raise ProtocolError(f"message nested too deeply (at most {MAX_DEPTH} levels)")
+    return value
 
 
-def params_message(loop: TrainingLoop, rebuilt: bool = False) -> dict:
-    trainer = loop.trainer
-    return {
-        "type": "params",
-        "params": trainer.params.model_dump(mode="json"),
-        "params_version": loop.params_version,
-        "run_id": trainer.run_id,
-        "rebuilt": rebuilt,
-    }
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Iterative, so the check itself cannot hit the recursion limit."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
-# ---- handlers: (session, command) -> reply message or None ------------------------------------
+def is_number(value: Any) -> bool:
+    """A finite JSON number: not a bool, not a string of digits."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def is_index(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def check_patch_types(patch: dict) -> None:
+    """Numeric TrainParams keys take JSON numbers only; bounds and enums are pydantic's job."""
+    from ganlab.gan2d.params import TrainParams, describe_bounds
+
+    for key, value in patch.items():
+        field = TrainParams.model_fields.get(key) if isinstance(key, str) else None
+        if field is None or field.annotation not in (int, float):
+            continue  # unknown keys and enum values are named by pydantic's own check
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            shown = json.dumps(value)[:40]
+            raise ProtocolError(
+                f"{key}: must be a number, not {type(value).__name__} {shown} (allowed: {describe_bounds(key)})",
+                field=key,
+            )
+
+
+# ---- handlers: (session, command, settings) -> reply message or None ---------------------------
 
 Reply = dict | None
 
 
-async def on_play(session: Session, command: dict) -> Reply:
-    def play(loop: TrainingLoop) -> None:
-        if loop.state == "diverged":
-            raise ProtocolError("the run diverged (NaN/inf); press reset or change a setting first")
-        loop.set_state("playing")
-
-    return await _run(session, play)
+async def on_play(session: Session, command: dict, settings: Settings) -> Reply:
+    return await session.call("play")
 
 
-async def on_pause(session: Session, command: dict) -> Reply:
-    def pause(loop: TrainingLoop) -> None:
-        if loop.state == "playing":
-            loop.set_state("paused")
-        else:
-            loop.send_text(loop.status_message())
-
-    return await _run(session, pause)
+async def on_pause(session: Session, command: dict, settings: Settings) -> Reply:
+    return await session.call("pause")
 
 
-async def on_reset(session: Session, command: dict) -> Reply:
-    def reset(loop: TrainingLoop) -> None:
-        loop.trainer.reset()
-        loop.after_rebuild()
-        loop.send_text(loop.status_message())
-
-    return await _run(session, reset)
+async def on_reset(session: Session, command: dict, settings: Settings) -> Reply:
+    return await session.call("reset")
 
 
-async def on_step(session: Session, command: dict) -> Reply:
+async def on_step(session: Session, command: dict, settings: Settings) -> Reply:
     what = command.get("what", "epoch")
     if what not in STEP_KINDS:
-        raise ProtocolError(
-            f"step: 'what' must be one of {', '.join(STEP_KINDS)}, got {what!r}", field="what"
-        )
-
-    def step(loop: TrainingLoop) -> None:
-        if loop.state == "diverged":
-            raise ProtocolError("the run diverged (NaN/inf); press reset or change a setting first")
-        if loop.state == "playing":
-            loop.set_state("paused")  # stepping is a paused-mode tool, as in GAN Lab
-        trainer = loop.trainer
-        ok = (
-            trainer.train_epoch()
-            if what == "epoch"
-            else (trainer.step_d() if what == "d" else trainer.step_g())
-        )
-        loop.mark_dirty()
-        if ok is False or trainer.diverged:
-            loop.state = "diverged"
-        loop.send_text(loop.status_message())
-
-    return await _run(session, step)
+        raise ProtocolError(f"step: 'what' must be one of {', '.join(STEP_KINDS)}, got {what!r}"[:200], field="what")
+    return await session.call("step", what=what)
 
 
-async def on_set(session: Session, command: dict) -> Reply:
+async def on_set(session: Session, command: dict, settings: Settings) -> Reply:
     patch = command.get("params")
     if not isinstance(patch, dict) or not patch:
         raise ProtocolError("set: 'params' must be a non-empty object of TrainParams keys", field="params")
-
-    def apply(loop: TrainingLoop) -> dict:
-        rebuilt = bool(loop.trainer.apply(patch))  # validates first; raises with state untouched
-        loop.params_version += 1
-        if rebuilt:
-            loop.after_rebuild()
-        loop.mark_dirty()
-        return params_message(loop, rebuilt)
-
-    return await _run(session, apply)
+    check_patch_types(patch)
+    return await session.call("set_params", patch=patch)
 
 
 def _parse_points(command: dict, settings: Settings) -> list:
@@ -167,79 +137,48 @@ def _parse_points(command: dict, settings: Settings) -> list:
     if not isinstance(points, list) or not points:
         raise ProtocolError("points: 'points' must be a non-empty list of [x, y] pairs", field="points")
     if len(points) > settings.max_points:
-        raise ProtocolError(
-            f"points: {len(points)} points sent, at most {settings.max_points}", field="points"
-        )
+        raise ProtocolError(f"points: {len(points)} points sent, at most {settings.max_points}", field="points")
     for i, pair in enumerate(points):
-        if not (isinstance(pair, list) and len(pair) == 2 and all(_is_number(v) for v in pair)):
+        if not (isinstance(pair, list) and len(pair) == 2 and all(is_number(v) for v in pair)):
             raise ProtocolError(f"points: item {i} is not an [x, y] pair of finite numbers", field="points")
     return points
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 async def on_points(session: Session, command: dict, settings: Settings) -> Reply:
     points = _parse_points(command, settings)
     dataset = command.get("dataset", "drawn")
-    if dataset not in POINT_DATASETS:
+    if not isinstance(dataset, str) or dataset not in POINT_DATASETS:
         raise ProtocolError(f"points: 'dataset' must be one of {', '.join(POINT_DATASETS)}", field="dataset")
-
-    def use_points(loop: TrainingLoop) -> dict:
-        import numpy as np
-
-        switched = loop.trainer.params.dataset != dataset
-        loop.trainer.set_points(np.asarray(points, dtype=np.float64), dataset)  # [N, 2]; validates first
-        if switched:
-            loop.params_version += 1
-        loop.after_rebuild()
-        return params_message(loop, rebuilt=True)
-
-    return await _run(session, use_points)
+    return await session.call("use_points", points=points, dataset=dataset)
 
 
-async def on_speed(session: Session, command: dict) -> Reply:
+async def on_speed(session: Session, command: dict, settings: Settings) -> Reply:
     rate = command.get("max_epochs_per_s")
-    if rate is not None and not (_is_number(rate) and 0 < rate <= 100_000):
+    if rate is not None and not (is_number(rate) and MIN_EPOCHS_PER_S <= rate <= MAX_EPOCHS_PER_S):
         raise ProtocolError(
-            "speed: 'max_epochs_per_s' must be a number in (0, 100000] or null", field="max_epochs_per_s"
+            f"speed: 'max_epochs_per_s' must be a number from {MIN_EPOCHS_PER_S:g} to {MAX_EPOCHS_PER_S:g} "
+            "epochs/s, or null for as fast as possible",
+            field="max_epochs_per_s",
         )
     slow = command.get("slow_motion", False)
     if not isinstance(slow, bool):
         raise ProtocolError("speed: 'slow_motion' must be true or false", field="slow_motion")
-
-    def set_speed(loop: TrainingLoop) -> None:
-        loop.max_epochs_per_s = float(rate) if rate is not None else None
-        loop.slow_motion = slow
-        loop.restart_cadence()
-        loop.send_text(loop.status_message())  # echoes the speed now in force
-
-    return await _run(session, set_speed)
+    return await session.call("speed", max_epochs_per_s=None if rate is None else float(rate), slow_motion=slow)
 
 
-async def on_view(session: Session, command: dict) -> Reply:
+async def on_view(session: Session, command: dict, settings: Settings) -> Reply:
     axes = command.get("manifold_axes")
-    if not (isinstance(axes, list) and len(axes) == 2 and all(isinstance(a, int) and a >= 0 for a in axes)):
+    if not (isinstance(axes, list) and len(axes) == 2 and all(is_index(a) for a in axes)):
         raise ProtocolError(
-            "view: 'manifold_axes' must be two latent axis indices, e.g. [0, 1]", field="manifold_axes"
+            "view: 'manifold_axes' must be two latent axis indices (whole numbers, not true/false), e.g. [0, 1]",
+            field="manifold_axes",
         )
     if axes[0] == axes[1]:
         raise ProtocolError("view: the two manifold axes must differ", field="manifold_axes")
-
-    def set_view(loop: TrainingLoop) -> None:
-        dim = loop.trainer.params.noise_dim
-        if max(axes) >= dim:
-            raise ProtocolError(
-                f"view: manifold axes go from 0 to noise_dim-1 = {dim - 1}", field="manifold_axes"
-            )
-        loop.manifold_axes = (axes[0], axes[1])
-        loop.mark_dirty()
-
-    return await _run(session, set_view)
+    return await session.call("view", manifold_axes=axes)
 
 
-Handler = Callable[..., Awaitable[Reply]]
+Handler = Callable[[Session, dict, Settings], Awaitable[Reply]]
 HANDLERS: dict[str, Handler] = {
     "play": on_play,
     "pause": on_pause,
@@ -250,11 +189,7 @@ HANDLERS: dict[str, Handler] = {
     "speed": on_speed,
     "view": on_view,
 }
-NEEDS_SETTINGS = {"points"}
 
 
 async def dispatch(session: Session, command: dict, settings: Settings) -> Reply:
-    handler = HANDLERS[command["type"]]
-    if command["type"] in NEEDS_SETTINGS:
-        return await handler(session, command, settings)
-    return await handler(session, command)
+    return await HANDLERS[command["type"]](session, command, settings)

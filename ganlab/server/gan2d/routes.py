@@ -20,9 +20,10 @@ from fastapi.responses import Response
 from ganlab.config import Settings
 from ganlab.server.gan2d.connection import Connection
 from ganlab.server.gan2d.sessions import Session, SessionRegistry
-from ganlab.server.origin import CLOSE_POLICY, origin_allowed
+from ganlab.server.gan2d.training_loop import SessionEnded
 
 router = APIRouter(tags=["gan2d"])
+
 
 def get_registry(request: Request) -> SessionRegistry:
     return request.app.state.sessions
@@ -40,8 +41,16 @@ def schema(request: Request) -> dict[str, Any]:
 def _session_or_404(registry: SessionRegistry, session_id: str) -> Session:
     session = registry.get(session_id)
     if session is None:
-        raise HTTPException(404, f"no session {session_id!r} (it ended, or the server restarted)")
+        raise HTTPException(404, f"no session {session_id[:64]!r} (it ended, or the server restarted)")
     return session
+
+
+async def _call_or_410(session: Session, op: str, **kwargs: Any) -> Any:
+    """A session that ended while we asked is gone (410), never a server error."""
+    try:
+        return await session.call(op, **kwargs)
+    except SessionEnded as error:
+        raise HTTPException(410, f"the session has ended: {error}") from None
 
 
 @router.get("/api/gan2d/sessions/{session_id}/model", response_class=Response)
@@ -49,7 +58,7 @@ async def download_model(session_id: str, registry: Registry) -> Response:
     """The session's trained model: a zip of the safetensors weights and the params JSON."""
     session = _session_or_404(registry, session_id)
     with tempfile.TemporaryDirectory(prefix="ganlab-model-") as tmp:
-        await session.call(lambda loop: loop.trainer.save(tmp))
+        await _call_or_410(session, "save", directory=tmp)
         data = await asyncio.to_thread(_zip_folder, Path(tmp))
     headers = {"Content-Disposition": 'attachment; filename="ganlab_model.zip"'}
     return Response(data, media_type="application/zip", headers=headers)
@@ -68,7 +77,7 @@ def _zip_folder(folder: Path) -> bytes:
 async def download_history(session_id: str, registry: Registry) -> Response:
     """The metric history (the charts), in the column layout of `ganlab train --out`."""
     session = _session_or_404(registry, session_id)
-    rows = await session.call(lambda loop: [dict(row) for row in loop.history])
+    rows = await _call_or_410(session, "history")
     columns = ["epoch", "step", "d_loss", "g_loss", "kl", "js"]
     columns += [k for k in (rows[-1] if rows else {}) if k not in columns]
     out = io.StringIO()
@@ -81,11 +90,9 @@ async def download_history(session_id: str, registry: Registry) -> Response:
 
 @router.websocket("/ws/gan2d")
 async def gan2d_socket(websocket: WebSocket, session_id: str | None = None) -> None:
+    """One GAN Lab session (Host and Origin were checked by the app's guard, origin.py)."""
     settings: Settings = websocket.app.state.settings
     registry: SessionRegistry = websocket.app.state.sessions
-    if not origin_allowed(websocket, settings):
-        await websocket.close(code=CLOSE_POLICY, reason="origin not allowed")
-        return
     await websocket.accept()
     connection = Connection(websocket, settings, registry)
     await connection.serve(session_id)

@@ -1,34 +1,41 @@
-"""One session's training thread: it owns the Trainer and paces epochs and frames.
+"""One session's training thread: it owns the Trainer and paces optimizer steps and frames.
 
 Only this thread ever touches the Trainer, so there are no locks around the maths. The
 event loop talks to it through a command queue (`submit`), and it talks back through a
-`sink` callback that the websocket connection installs. Three rules shape the loop:
+`sink` callback. Four rules shape the loop:
 
 - A paused (or detached, or diverged) session blocks on the command queue: zero CPU.
+- The queue is looked at between any two optimizer steps, never only between epochs: with
+  20 D and 20 G steps of a wide network one epoch takes minutes, and `pause` must not wait
+  for it. An epoch in progress is a list of the steps it has left (`_phases`).
 - Frames are built at most `frame_hz` times a second and handed to the sink, which keeps
   only the latest one, so a slow client sees fewer frames and never a growing queue.
-- Speed limits and slow motion are deadlines for the same blocking wait, so a command
-  (pause, a slider move) is handled at once even in the middle of a slow-motion epoch.
+- Nothing a client sends can end the thread. Any exception in pacing, steps, fields or
+  frames pauses the session with a `training_failed` error; weights and history stay, so
+  the client can press play again or reset. Only repeated failures with no progress in
+  between give up, and then `on_ended` lets the registry free the slot and tell the client.
 """
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures
 import logging
-import queue
 import sys
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
-from ganlab.server.gan2d.frames import encode_frame
-from ganlab.server.gan2d.pacing import RateMeter, next_deadline
+from ganlab.server.gan2d.commands import CommandQueue, SessionEnded
+from ganlab.server.gan2d.frames import FrameSource
+from ganlab.server.gan2d.pacing import RateMeter, bounded_wait_s, next_deadline
 
 log = logging.getLogger("ganlab.server")
 Sink = Callable[[str, Any], None]  # ("frame", bytes) or ("text", dict); called on this thread
 Command = Callable[["TrainingLoop"], Any]
-_STOP = object()
+MAX_FAILURES_IN_A_ROW = 5  # failures with no successful step or frame between them: give up
+__all__ = ["MAX_FAILURES_IN_A_ROW", "SessionEnded", "Sink", "TrainingLoop"]
 
 
 class TrainingLoop(threading.Thread):
@@ -37,8 +44,6 @@ class TrainingLoop(threading.Thread):
     def __init__(self, *, frame_hz: float, grid_size: int, history_limit: int, params: dict | None = None):
         super().__init__(daemon=True, name="ganlab-session")
         self.frame_interval_s = 1.0 / frame_hz
-        self.grid_size = grid_size
-        self.history_limit = history_limit
         self.initial_params = params or {}
         self.trainer: Any = None
         self.ready: concurrent.futures.Future = concurrent.futures.Future()
@@ -47,30 +52,38 @@ class TrainingLoop(threading.Thread):
         self.max_epochs_per_s: float | None = None  # None: as fast as the CPU allows
         self.slow_motion = False  # one frame per optimizer step, GAN Lab's narrated epoch
         self.manifold_axes = (0, 1)  # the latent axes the manifold slice sweeps (noise_dim > 2)
-        self.history: list[dict[str, float | None]] = []
+        self.frames = FrameSource(grid_size, history_limit)
         self.sink: Sink | None = None
-        self._commands: queue.SimpleQueue = queue.SimpleQueue()
+        self.attached = False  # a client is watching; a detached session does not train
+        self.epochs_to_step = 0  # `step epoch` commands still to finish, between other commands
+        self.on_ended: Callable[[str], None] | None = None  # told why, when the thread stops by itself
+        self._commands = CommandQueue()
         self._dirty = False  # something changed that the client has not seen yet
         self._last_frame_t = 0.0
         self._next_tick_t = 0.0
-        self._phases: list[str] = []  # slow motion: the optimizer steps left in this epoch
+        self._phases: collections.deque[str] = collections.deque()  # steps left in this epoch
         self._rate = RateMeter()
-        self._history_run_id: int | None = None
-        self._stopped = False
+        self._failures = 0
+        self._stop_requested = False
+
+    @property
+    def history(self) -> list[dict]:
+        return self.frames.history
+
+    @property
+    def ended_reason(self) -> str | None:
+        """Why the thread stopped (None while it runs); later commands fail with SessionEnded."""
+        return self._commands.closed_reason
 
     # ---- called from the event loop -------------------------------------------------------
 
     def submit(self, command: Command) -> concurrent.futures.Future:
         """Run `command(self)` on the training thread between two optimizer steps."""
-        future: concurrent.futures.Future = concurrent.futures.Future()
-        if self._stopped:
-            future.set_exception(RuntimeError("this session has ended"))
-            return future
-        self._commands.put((command, future))
-        return future
+        return self._commands.submit(command)
 
     def stop(self) -> None:
-        self._commands.put(_STOP)
+        self._stop_requested = True
+        self._commands.stop()
 
     # ---- helpers for commands (run on this thread) ----------------------------------------
 
@@ -107,13 +120,22 @@ class TrainingLoop(threading.Thread):
 
     def after_rebuild(self) -> None:
         """A new run started (reset or structural change): old charts and a diverged flag go."""
-        self.history.clear()
-        self._history_run_id = self.trainer.run_id
-        self._phases = []
+        self.frames.clear(self.trainer.run_id)
+        self._phases.clear()
         self._rate.reset()
         if self.state == "diverged":
             self.state = "paused"
+        if self.epochs_to_step:  # the epochs being stepped belonged to the old run
+            self.epochs_to_step = 0
+            self.send_text(self.status_message())
         self.mark_dirty()
+
+    def finish_epoch(self) -> None:
+        """`step epoch`: run the epoch in progress (or a new one) to its end, between commands."""
+        if self.state == "playing":
+            self.state = "paused"  # stepping is a paused-mode tool, as in GAN Lab
+            self.mark_dirty()
+        self.epochs_to_step += 1
 
     # ---- the thread -----------------------------------------------------------------------
 
@@ -122,130 +144,141 @@ class TrainingLoop(threading.Thread):
             self.trainer = _build_trainer(self.initial_params)
             _one_torch_thread()
         except BaseException as error:  # reported to the event loop, which refuses the session
+            self._commands.close(f"the session could not start: {error}")
             self.ready.set_exception(error)
             return
-        self._history_run_id = self.trainer.run_id
+        self.frames.clear(self.trainer.run_id)
         self.ready.set_result(None)
+        reason = "this session has ended"
         try:
-            while self._handle_commands(self._wait_timeout()):
-                self._step_safely()
+            while (reason := self._iterate()) is None:
+                pass
         finally:
-            self._stopped = True
-            self._fail_pending()
+            self._commands.close(reason)
+            if not self._stop_requested and self.on_ended is not None:
+                self.on_ended(self.ended_reason or reason)
 
-    def _step_safely(self) -> None:
-        """Train and send a frame; an engine bug pauses this session instead of killing its thread."""
+    def _iterate(self) -> str | None:
+        """Commands, then training, then a frame; the reason once the thread should stop."""
         try:
+            if not self._commands.run(self, self._wait_timeout()):
+                return "this session has ended"
             if self._running():
                 self._advance()
             self._maybe_send_frame()
         except Exception as error:
-            log.exception("session training step failed")
-            self.state = "paused"
-            self._dirty = False
-            self.send_text({"type": "error", "message": f"internal error while training: {error!r}; paused"})
-            self.send_text(self.status_message())
+            return self._fail(error)
+        return None
 
-    def _fail_pending(self) -> None:
-        """Commands queued after the stop would otherwise wait forever."""
-        while True:
-            try:
-                item = self._commands.get_nowait()
-            except queue.Empty:
-                return
-            if item is not _STOP and item[1].set_running_or_notify_cancel():
-                item[1].set_exception(RuntimeError("this session has ended"))
+    def _fail(self, error: Exception) -> str | None:
+        """Pause with a readable error instead of dying; the reason to stop after repeated failures."""
+        self._failures += 1
+        what = f"{type(error).__name__}: {error}"
+        if self._failures == 1:
+            log.exception("GAN Lab session failed; paused")
+        else:
+            log.warning("GAN Lab session failed again (%d in a row): %s", self._failures, what)
+        if self._failures >= MAX_FAILURES_IN_A_ROW:
+            return f"training failed {self._failures} times in a row ({what}); the session was closed"
+        if self.state == "playing":
+            self.state = "paused"
+        self.epochs_to_step = 0
+        self._dirty = False
+        self.restart_cadence()
+        self.send_text(
+            {
+                "type": "error",
+                "code": "training_failed",
+                "message": f"training stopped: {what}. The session is paused and keeps its weights: "
+                "press play to try again, or reset",
+            }
+        )
+        self.send_text(self.status_message())
+        return None
 
     def _running(self) -> bool:
-        return self.state == "playing" and self.sink is not None
+        return (self.state == "playing" or self.epochs_to_step > 0) and self.attached
 
     def _wait_timeout(self) -> float | None:
         """How long the thread may sleep on the command queue (None: until a command comes)."""
         now = time.monotonic()
         deadlines = []
         if self._running():
-            limited = self.max_epochs_per_s is not None or self.slow_motion or bool(self._phases)
-            deadlines.append(self._next_tick_t if limited else now)
-        if self._dirty and self.sink is not None:
+            paced = not self.epochs_to_step and (
+                self.slow_motion or (self.max_epochs_per_s is not None and not self._phases)
+            )
+            deadlines.append(self._next_tick_t if paced else now)
+        if self._dirty and self.attached:
             deadlines.append(self._last_frame_t + self.frame_interval_s)
-        return max(0.0, min(deadlines) - now) if deadlines else None
-
-    def _handle_commands(self, timeout: float | None) -> bool:
-        """Run queued commands (waiting up to `timeout` for the first); False once stopped."""
-        try:
-            item = self._commands.get(timeout=timeout) if timeout != 0 else self._commands.get_nowait()
-        except queue.Empty:
-            return True
-        while True:
-            if item is _STOP:
-                return False
-            command, future = item
-            if future.set_running_or_notify_cancel():
-                try:
-                    future.set_result(command(self))
-                except BaseException as error:  # the caller turns it into an error message
-                    future.set_exception(error)
-            try:
-                item = self._commands.get_nowait()
-            except queue.Empty:
-                return True
+        return bounded_wait_s(min(deadlines) - now) if deadlines else None
 
     def _advance(self) -> None:
+        """Optimizer steps until a frame or a paced tick is due, or a command waits."""
         now = time.monotonic()
-        if self.slow_motion or self._phases:  # a narrated epoch is finished even if slow motion ends
+        if self.epochs_to_step:
+            self._steps_until(lambda finished: self.epochs_to_step == 0)
+            return
+        if self.slow_motion:  # GAN Lab's narrated epoch: every step on its own beat, with a frame
             if now >= self._next_tick_t:
-                self._slow_motion_step()
+                self._optimizer_step()
                 self._next_tick_t = next_deadline(self._next_tick_t, self._phase_interval_s(), now)
             return
-        if self.max_epochs_per_s is not None:
-            if now >= self._next_tick_t:
-                self._train_epochs(1)
-                self._next_tick_t = next_deadline(self._next_tick_t, 1.0 / self.max_epochs_per_s, now)
-            return
-        # Unlimited: train until the next frame is due, then let commands and the frame in.
-        frame_due = self._last_frame_t + self.frame_interval_s
-        self._train_epochs(1)
-        while self.state == "playing" and time.monotonic() < frame_due:
-            self._train_epochs(1)
-
-    def _train_epochs(self, count: int) -> None:
-        for _ in range(count):
-            if not self.trainer.train_epoch():
-                self._diverge()
+        if self.max_epochs_per_s is not None and not self._phases:
+            if now < self._next_tick_t:
                 return
+            self._next_tick_t = next_deadline(self._next_tick_t, 1.0 / self.max_epochs_per_s, now)
+            frame_due = self._last_frame_t + self.frame_interval_s
+            self._steps_until(lambda finished: finished or time.monotonic() >= frame_due)
+            return
+        frame_due = self._last_frame_t + self.frame_interval_s
+        limited = self.max_epochs_per_s is not None  # finish the paced epoch, start no new one
+        self._steps_until(lambda finished: (limited and finished) or time.monotonic() >= frame_due)
+
+    def _steps_until(self, done: Callable[[bool], bool]) -> None:
+        """Steps until `done(finished_an_epoch)`, training stops, or a command is queued."""
+        while self._running():
+            finished = self._optimizer_step()
+            if finished and self.epochs_to_step:
+                self.epochs_to_step -= 1
+                self.send_text(self.status_message())
+            if done(finished) or self._commands.waiting():
+                return
+
+    def _optimizer_step(self) -> bool:
+        """One optimizer step of the epoch in progress (k_D D steps, then k_G G steps);
+        True when it ended an epoch (or the run diverged)."""
+        trainer = self.trainer
+        if not self._phases:
+            self._phases.extend(["d"] * trainer.params.d_steps + ["g"] * trainer.params.g_steps)
+        if self._phases:
+            phase = self._phases.popleft()
+            ok = trainer.step_d() if phase == "d" else trainer.step_g()
+            self._dirty = True
+            self._failures = 0
+            if not ok or trainer.diverged:
+                self._diverge()
+                return True
+            if self._phases:
+                return False
+        trainer.epoch += 1  # Trainer.train_epoch counts epochs itself; here it ran step by step
         self._dirty = True
+        return True
 
     def _phase_interval_s(self) -> float:
         steps = max(1, self.trainer.params.d_steps + self.trainer.params.g_steps)
         return 1.0 / ((self.max_epochs_per_s or 0.5) * steps)
 
-    def _slow_motion_step(self) -> None:
-        """One optimizer step of GAN Lab's narrated epoch: k_D D steps, then k_G G steps."""
-        trainer = self.trainer
-        if not self._phases:
-            self._phases = ["d"] * trainer.params.d_steps + ["g"] * trainer.params.g_steps
-            if not self._phases:  # k_D = k_G = 0: an epoch that updates nothing
-                self._train_epochs(1)
-                return
-        phase = self._phases.pop(0)
-        trainer.step_d() if phase == "d" else trainer.step_g()
-        if not self._phases:
-            # Trainer.train_epoch counts epochs itself; here the epoch was run step by step.
-            trainer.epoch += 1
-        if trainer.diverged:
-            self._diverge()
-        self._dirty = True
-
     def _diverge(self) -> None:
         self.state = "diverged"
-        self._phases = []
+        self.epochs_to_step = 0
+        self._phases.clear()
         self._dirty = True
         self.send_text(self.status_message())
 
     # ---- frames ---------------------------------------------------------------------------
 
     def _maybe_send_frame(self) -> None:
-        if not self._dirty or self.sink is None:
+        if not self._dirty or not self.attached or self.sink is None:
             return
         now = time.monotonic()
         if now < self._last_frame_t + self.frame_interval_s:
@@ -255,48 +288,16 @@ class TrainingLoop(threading.Thread):
         self._last_frame_t = now if behind else self._last_frame_t + self.frame_interval_s
         self._dirty = False
         self.sink("frame", self.build_frame())
+        self._failures = 0
 
     def build_frame(self) -> bytes:
         """Snapshot every visual layer, the losses and metrics into one binary frame."""
-        trainer = self.trainer
-        axes = self.manifold_axes if max(self.manifold_axes) < trainer.params.noise_dim else (0, 1)
-        fields = trainer.fields(grid_size=self.grid_size, axes=axes)
-        losses = {k: _number(v) for k, v in trainer.losses.items()}
-        metrics = {k: _number(v) for k, v in trainer.metrics().items()}
-        self._record_history(losses, metrics)
-        header = {
-            "run_id": trainer.run_id,
+        extra = {
             "params_version": self.params_version,
-            "epoch": trainer.epoch,
-            "step": trainer.step,
-            "losses": losses,
-            "metrics": metrics,
-            "view_box": list(trainer.view_box),
-            "phase": trainer.last_phase,
             "state": self.state,
-            "epochs_per_s": self._rate.update(trainer.epoch, time.monotonic()),
-            "dataset": trainer.params.dataset,
-            "noise_type": trainer.params.noise_type,
-            "noise_dim": trainer.params.noise_dim,
-            "manifold_axes": list(axes),
+            "epochs_per_s": self._rate.update(self.trainer.epoch, time.monotonic()),
         }
-        return encode_frame(header, fields)
-
-    def _record_history(self, losses: dict, metrics: dict) -> None:
-        """One chart row per frame that shows new optimizer steps; thinned 2:1 at the limit."""
-        if self._history_run_id != self.trainer.run_id:
-            self.history.clear()
-            self._history_run_id = self.trainer.run_id
-        step = self.trainer.step
-        if self.history and self.history[-1]["step"] == step:
-            return
-        self.history.append({"epoch": self.trainer.epoch, "step": step, **losses, **metrics})
-        if len(self.history) > self.history_limit:
-            self.history[:] = self.history[:-1:2] + self.history[-1:]  # keep the newest row exact
-
-
-def _number(value: Any) -> float | None:
-    return None if value is None else float(value)
+        return self.frames.build(self.trainer, self.manifold_axes, extra)
 
 
 def _one_torch_thread() -> None:

@@ -50,6 +50,10 @@ class StyleGAN3Config(BaseSettings):
         None, ge=1, description="Memory for loaded models; default half the free RAM."
     )
     max_upload_mb: float = Field(1024, gt=0, description="Largest network file accepted by upload.")
+    max_uploads: int = Field(20, ge=0, le=10_000, description="Most uploaded networks kept in models_dir/uploads.")
+    max_uploads_total_mb: float = Field(
+        4096, ge=0, description="Most megabytes all uploaded networks in models_dir/uploads may take together."
+    )
     jpeg_quality: int = Field(85, ge=30, le=100, description="Quality of the live JPEG frames.")
     max_grid: int = Field(4, ge=1, le=8, description="Largest seed grid side.")
     max_frames: int = Field(60, ge=2, le=240, description="Most frames in one interpolation job.")

@@ -28,7 +28,14 @@ from ganlab.server.origin import CLOSE_POLICY, origin_allowed
 from ganlab.server.stylegan3.params import SEED_MAX, FieldError, RenderParams
 from ganlab.server.stylegan3.service import BusyError, StyleGAN3Service, get_service
 from ganlab.server.stylegan3.socket import RenderSocket
-from ganlab.server.stylegan3.uploads import adopt_upload, clean_filename, prepare_folder, receive_to_file
+from ganlab.server.stylegan3.uploads import (
+    adopt_upload,
+    check_content_type,
+    clean_filename,
+    prepare_folder,
+    receive_to_file,
+    upload_budget,
+)
 
 router = APIRouter(tags=["stylegan3"])
 
@@ -69,27 +76,22 @@ async def upload_model(
     service: Service,
     filename: Annotated[str, Query(description="Name for the file: *.pkl or *.safetensors")],
 ) -> dict:
-    """Add a network: the request body is the file. Refused (and deleted) unless it loads safely."""
-    limit = int(service.config.max_upload_mb * 2**20)
+    """Add a network: the request body is the file (application/octet-stream). Refused (and deleted)
+    unless it loads safely, and unless it fits the per-file limit and the uploads quota."""
     try:
         name = clean_filename(filename)
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > limit:
-            raise FieldError("file", f"larger than the upload limit of {limit / 2**20:g} MB", status=413)
+        check_content_type(request.headers.get("content-type"))
+        declared = request.headers.get("content-length", "")
         folder = prepare_folder(service.registry)
         part = folder / f".{uuid.uuid4().hex}.part"
-        await receive_to_file(request.stream(), part, limit)
+        with upload_budget(service.registry, folder, int(declared) if declared.isdigit() else None) as limit:
+            await receive_to_file(request.stream(), part, limit)
         model = await service.in_load_thread(adopt_upload, service.registry, part, name)
     except FieldError as error:
-        raise field_http_error(error, "query" if error.field == "filename" else "body") from None
+        where = {"filename": "query", "content-type": "header"}.get(error.field, "body")
+        raise field_http_error(error, where) from None
     entry = next(m for m in service.registry.list_models() if m["id"] == model.id)
     return {**entry, "layers": model.info["layers"], "num_ws": model.info["num_ws"]}
-
-
-def _check_origin(request: Request) -> None:
-    """State-changing routes answer only our own page (or none: scripts), as the websockets do."""
-    if not origin_allowed(request, request.app.state.settings):
-        raise HTTPException(403, detail=[{"loc": ["header", "origin"], "msg": "origin not allowed", "type": "origin"}])
 
 
 @router.get("/api/stylegan3/hub")
@@ -105,9 +107,9 @@ def list_downloads(service: Service) -> list[dict]:
 
 
 @router.post("/api/stylegan3/downloads", status_code=202)
-async def start_download(request: Request, service: Service, body: Annotated[dict, Body()]) -> dict:
-    """Start (or join) the download of `{"source": NAME or https URL}`; progress via GET or the socket."""
-    _check_origin(request)
+async def start_download(service: Service, body: Annotated[dict, Body()]) -> dict:
+    """Start (or join) the download of `{"source": NAME or https URL}`; progress via GET or the socket.
+    Another page's Origin is refused before this runs (origin.GuardMiddleware)."""
     try:
         return service.downloads.start(body.get("source")).as_dict()
     except FieldError as error:
@@ -115,9 +117,8 @@ async def start_download(request: Request, service: Service, body: Annotated[dic
 
 
 @router.delete("/api/stylegan3/downloads/{key}")
-async def cancel_download(key: str, request: Request, service: Service) -> dict:
+async def cancel_download(key: str, service: Service) -> dict:
     """Cancel a running download: its partial file is deleted."""
-    _check_origin(request)
     try:
         return service.downloads.cancel(key).as_dict()
     except FieldError as error:

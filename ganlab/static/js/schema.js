@@ -33,19 +33,40 @@ export function isLogScale(prop) {
 
 /** Parse a string (from the URL hash or an input) into the property's type; undefined if invalid. */
 export function coerce(prop, text) {
+  // Number("") and Number(" ") are 0: an empty value is no number at all.
   if (prop.type === "integer") {
-    const n = Number(text);
+    const n = String(text).trim() === "" ? NaN : Number(text);
     return Number.isInteger(n) ? n : undefined;
   }
   if (prop.type === "number") {
-    const n = Number(text);
+    const n = String(text).trim() === "" ? NaN : Number(text);
     return Number.isFinite(n) ? n : undefined;
   }
-  if (prop.type === "boolean") return text === true || text === "true" || text === "1";
+  if (prop.type === "boolean") {
+    if (text === true || text === "true" || text === "1") return true;
+    return text === false || text === "false" || text === "0" ? false : undefined;
+  }
   if (prop.enum) return prop.enum.includes(text) ? text : undefined;
   return String(text);
 }
 
 export function datasetInfo(schema, id) {
   return (schema.datasets || []).find((d) => d.id === id) || { id, label: id, mixture: false };
+}
+
+/**
+ * Parse and check one value against its property (type, enum, bounds). Returns {value} or
+ * {error} with the reason in words, e.g. "not a number" or "above the maximum 10".
+ */
+export function checkValue(prop, text) {
+  const value = coerce(prop, text);
+  if (value === undefined) {
+    if (prop.enum) return { error: `not one of ${prop.enum.join(", ")}` };
+    return { error: prop.type === "integer" ? "not a whole number" : prop.type === "number" ? "not a number" : "not valid" };
+  }
+  if (typeof value === "number") {
+    if (prop.minimum !== undefined && value < prop.minimum) return { error: `below the minimum ${prop.minimum}` };
+    if (prop.maximum !== undefined && value > prop.maximum) return { error: `above the maximum ${prop.maximum}` };
+  }
+  return { value };
 }

@@ -30,6 +30,8 @@ export function createTabs() {
       b.setAttribute("aria-selected", String(on));
       document.getElementById(`tab-${b.dataset.tab}`).hidden = !on;
     }
+    // Header tools that belong to the GAN Lab tab (class ganlab-only) step aside on the other tab.
+    document.body.classList.toggle("on-stylegan3", name === "stylegan3");
     if (name === "stylegan3" && !mounted) mountStyleGAN3(document.getElementById("tab-stylegan3"));
   }
 

@@ -3,11 +3,19 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { PRGN_LUT, stretch } from "../../../ganlab/static/js/colors.js";
-import { parseCsv } from "../../../ganlab/static/js/gan2d/csvupload.js";
+import { arrowScale } from "../../../ganlab/static/js/gan2d/distview.js";
+import { parseCsv, parseCsvRows } from "../../../ganlab/static/js/gan2d/csv.js";
 import { decodeFrame } from "../../../ganlab/static/js/gan2d/frame.js";
-import { decodePoints, encodePoints, formatHash, readHash } from "../../../ganlab/static/js/gan2d/hashstate.js";
-import { coerce, isLogScale } from "../../../ganlab/static/js/schema.js";
+import { decodePoints, describeRejected, encodePoints, formatHash, readHash } from "../../../ganlab/static/js/gan2d/hashstate.js";
+import { diagnose, suggestFix } from "../../../ganlab/static/js/gan2d/health.js";
+import { ladder, linearStep, sliderScale } from "../../../ganlab/static/js/gan2d/numeric.js";
+import { offViewSummary } from "../../../ganlab/static/js/gan2d/offview.js";
+import { describePace, paceValue, speedCommand } from "../../../ganlab/static/js/gan2d/pace.js";
+import { checkValue, coerce, isLogScale } from "../../../ganlab/static/js/schema.js";
 import { formatEpoch } from "../../../ganlab/static/js/gan2d/transport.js";
+import { inapplicableReason } from "../../../ganlab/static/js/gan2d/controls.js";
+import { paramChanges } from "../../../ganlab/static/js/gan2d/notebook/journal.js";
+import { notebookHtml } from "../../../ganlab/static/js/gan2d/notebook/export.js";
 
 function encode(header, arrays) {
   // Mirror of ganlab/server/frames.py, written independently for the test.
@@ -51,23 +59,127 @@ test("the URL hash round-trips params, view toggles and hidden controls", () => 
   const hash = formatHash({ dataset: "ring", d_lr: 0.3, d_steps: 3 }, { layer_manifold: true, layer_real: true }, ["d_steps"]);
   assert.match(hash, /layer_manifold=true/);
   assert.doesNotMatch(hash, /layer_real/, "defaults stay out of the link");
-  const back = readHash(SCHEMA, hash + "&bogus=1&d_steps=oops");
-  assert.deepEqual(back.params, { dataset: "ring", d_lr: 0.3, d_steps: 3 }, "an invalid entry is ignored");
+  const back = readHash(SCHEMA, hash);
+  assert.deepEqual(back.params, { dataset: "ring", d_lr: 0.3, d_steps: 3 });
   assert.deepEqual(back.ui, { layer_manifold: true });
   assert.deepEqual(back.hidden, ["d_steps"]);
+  assert.deepEqual(back.rejected, []);
+  assert.equal(readHash(SCHEMA, "#d_lr=0.001").params.d_lr, 0.001, "exactly what was typed");
+});
+
+test("a link lists every entry it could not use, unparsable ones included", () => {
+  const back = readHash(SCHEMA, "#d_lr=abc&dataset=nope&d_steps=2.5&d_lr=50&bogus=1&layer_real=maybe&sg3.seed=4&compare=g_lr:1,2&d_steps=3");
+  assert.deepEqual(back.params, { d_steps: 3 }, "only the usable values are kept");
+  assert.deepEqual(back.rejected.map((r) => r.key), ["d_lr", "dataset", "d_steps", "d_lr", "bogus", "layer_real"]);
+  assert.match(back.rejected[0].reason, /not a number/);
+  assert.match(back.rejected[1].reason, /not one of gaussians, ring/);
+  assert.match(back.rejected[3].reason, /above the maximum 10/);
+  const text = describeRejected(back.rejected);
+  for (const bit of ["d_lr=abc", "dataset=nope", "bogus=1", "6 values"]) assert.ok(text.includes(bit), `${bit} in ${text}`);
+  assert.equal(describeRejected([]), null);
 });
 
 test("schema helpers", () => {
   assert.equal(isLogScale(SCHEMA.properties.d_lr), true);
   assert.equal(isLogScale(SCHEMA.properties.d_steps), false);
   assert.equal(coerce(SCHEMA.properties.d_steps, "2.5"), undefined);
+  assert.equal(coerce(SCHEMA.properties.d_steps, ""), undefined, "an empty value is no number");
   assert.equal(coerce({ enum: ["a"] }, "b"), undefined);
+  assert.equal(coerce({ type: "boolean" }, "maybe"), undefined);
+  assert.deepEqual(checkValue(SCHEMA.properties.d_lr, "0.001"), { value: 0.001 });
+  assert.match(checkValue(SCHEMA.properties.d_lr, "1e-9").error, /below the minimum/);
 });
 
-test("CSV parsing accepts a header and names a bad line", () => {
+test("log sliders move in 1-2-5 steps and every position is an exact decimal", () => {
+  const values = ladder(1e-6, 10);
+  assert.equal(values.length, 22);
+  assert.deepEqual(values.slice(9, 13), [0.001, 0.002, 0.005, 0.01]);
+  for (const v of values) assert.equal(v, Number(v.toPrecision(1)), `${v} is a round value`);
+  const scale = sliderScale(SCHEMA.properties.d_lr, { logScale: true });
+  assert.equal(scale.toValue(scale.toPosition(0.001)), 0.001);
+  assert.equal(scale.toValue(scale.toPosition(0.03)), 0.02, "off-ladder values sit on the nearest position");
+  assert.equal(linearStep(0, 0.999), 0.01);
+  const beta = sliderScale({ type: "number", minimum: 0, maximum: 0.999 }, { logScale: false });
+  assert.equal(beta.toValue(30), 0.3, "no float noise");
+  assert.equal(sliderScale({ type: "integer", minimum: 1, maximum: 4096 }, { logScale: false }), null, "a box only");
+});
+
+test("knobs that do not apply say why", () => {
+  const beta = { key: "g_beta1", title: "G β1", "x-applies-when": { key: "g_optimizer", values: ["adam"] } };
+  assert.equal(inapplicableReason(beta, { g_optimizer: "adam" }), null);
+  assert.match(inapplicableReason(beta, { g_optimizer: "sgd" }, () => "G optimizer"), /No effect with G optimizer = sgd.*only when G optimizer is adam/);
+});
+
+test("CSV parsing: delimiters, quotes, headers, the app's samples file, and named bad lines", () => {
   assert.deepEqual(parseCsv("x,y\n1,2\n\n3;4\n"), [[1, 2], [3, 4]]);
-  assert.throws(() => parseCsv("1,2\nthree,4"), /line 2/);
+  assert.deepEqual(parseCsv(" 0.5 0.7\n0.6\t0.8\n"), [[0.5, 0.7], [0.6, 0.8]], "spaces separate fields");
+  assert.deepEqual(parseCsv('"0.5","0.7"\n" 1 ", 2'), [[0.5, 0.7], [1, 2]], "quoted values");
+  assert.deepEqual(parseCsv("y,x\n1,2"), [[2, 1]], "columns by header name");
+  const samples = parseCsvRows("kind,x,y,d\nreal,0.1,0.2,0.5\nfake,9,9,0.1\nreal,0.3,0.4,0.6\n");
+  assert.deepEqual(samples.points, [[0.1, 0.2], [0.3, 0.4]]);
+  assert.deepEqual(samples.lines, [2, 4]);
+  assert.equal(samples.skipped, 1);
+  assert.throws(() => parseCsv("0.5,\n"), /line 1: the y value is empty/);
+  assert.throws(() => parseCsv("x,y\n0.5\n"), /line 2: no y value/);
+  assert.throws(() => parseCsv("1,2\nthree,4"), /line 2: the x value "three" is not a number/);
+  assert.throws(() => parseCsv('x,y\n"1,2'), /line 2: a quote is not closed/);
   assert.throws(() => parseCsv("x,y\n"), /no x,y rows/);
+  assert.throws(() => parseCsv("kind,x,y\nfake,1,2"), /no rows of kind "real"/);
+});
+
+test("CSV points far outside the rest are refused, naming the line", () => {
+  const rows = Array.from({ length: 50 }, (_, i) => `${(i % 10) / 10},${Math.floor(i / 10) / 5}`);
+  assert.equal(parseCsv(rows.join("\n")).length, 50);
+  rows.splice(20, 0, "1000,0.5");
+  assert.throws(() => parseCsv(rows.join("\n")), /line 21: \(1000, 0.5\) lies far outside/);
+  assert.throws(() => parseCsv("1e6,1e6\n1e6,1000001\n1000002,1e6"), /subtract their mean/);
+});
+
+test("arrows: GAN Lab's 0.15·∇D, shortened alike when the longest would pass a tenth of the view", () => {
+  assert.equal(arrowScale([0.1, 0, 0, 0.2], [0, 1, 0, 1]), 0.15);
+  const scale = arrowScale([50, 0, 0, 5], [0, 1, 0, 1]);
+  assert.ok(Math.abs(scale * 50 - 0.1) < 1e-12, "the longest is a tenth of the side");
+  assert.ok(Math.abs(arrowScale([50, 0], [-5, 5, -5, 5]) * 50 - 1) < 1e-12);
+});
+
+test("off-view fakes are counted per edge they left by", () => {
+  const summary = offViewSummary([0.5, 0.5, -1, 0.5, 2, 0.4, 0.5, 3, 5, 1.2], [0, 1, 0, 1]);
+  assert.deepEqual(summary, { total: 5, out: 4, sides: { left: 1, right: 2, bottom: 0, top: 1 } });
+});
+
+test("the pace control's words and commands", () => {
+  assert.equal(paceValue(100, false), "100");
+  assert.equal(paceValue(0, false), "0");
+  assert.equal(paceValue(100, true), "slow");
+  assert.equal(describePace(null, true, 3), "slow motion: 1 optimizer step every 0.67 s");
+  assert.deepEqual(speedCommand({ max_epochs_per_s: 100, slow_motion: true }), { type: "speed", max_epochs_per_s: null, slow_motion: true });
+  assert.deepEqual(speedCommand({ max_epochs_per_s: 0, slow_motion: false }), { type: "speed", max_epochs_per_s: null, slow_motion: false });
+});
+
+test("silent failures are diagnosed, with a fix that lowers what is too high", () => {
+  const frame = (fake, gradients, epoch = 50) => ({ header: { epoch, view_box: [0, 1, 0, 1] }, arrays: { fake, gradients } });
+  assert.equal(diagnose(frame([0.5, 0.5, 0.2, 0.3], [0.1, 0, 0, 0.1])), null);
+  assert.equal(diagnose(frame([5, 5, -3, 0.5], [0.1, 0, 0, 0.1])).kind, "offview");
+  assert.equal(diagnose(frame([0, 0.5, 1, 0.3], [0.1, 0, 0, 0.1])).kind, "saturated");
+  assert.equal(diagnose(frame([0.4, 0.5, 0.6, 0.3], [0, 0, 0, 0])).kind, "no_gradient");
+  assert.equal(diagnose(frame([5, 5], [0, 0], 0)), null, "an untrained run is not a failure");
+  const fix = suggestFix({ d_lr: 10, g_lr: 10, d_optimizer: "adam", g_optimizer: "adam" });
+  assert.deepEqual(fix.patch, { d_lr: 0.001, g_lr: 0.001 });
+  assert.match(fix.text, /d_lr = 10, g_lr = 10/);
+});
+
+test("the notebook logs changes and exports one self-contained HTML file", () => {
+  assert.deepEqual(paramChanges({ a: 1, b: 2 }, { a: 1, b: 3 }), [{ key: "b", from: 2, to: 3 }]);
+  const png = "data:image/png;base64,iVBORw0KGgo=";
+  const html = notebookHtml({
+    snapshots: [{ png, epoch: 1200, step: 3600, losses: { d_loss: 1.3 }, metrics: { js: 0.12 }, params: { d_lr: 0.01, dataset: "ring" }, note: "<b>ring</b> converged", at: "2026-01-01T00:00:00Z" }],
+    changes: [{ key: "d_lr", from: 0.1, to: 0.01, epoch: 800, step: 2400, rebuilt: false }],
+  }, [{ epoch: 0, d_loss: 1.4, g_loss: 0.7, kl: 2, js: 0.5 }, { epoch: 1200, d_loss: 1.3, g_loss: 0.7, kl: 1, js: 0.12 }], { d_lr: 0.1, dataset: "ring" });
+  assert.ok(html.includes(`src="${png}"`), "the snapshot's PNG is inline");
+  assert.ok(html.includes("&lt;b&gt;ring&lt;/b&gt; converged"), "notes are escaped");
+  assert.match(html, /<td>800<\/td><td><code>d_lr<\/code><\/td><td>0.1<\/td><td>0.01<\/td>/);
+  assert.equal((html.match(/<svg/g) || []).length, 2, "two charts");
+  assert.doesNotMatch(html, /<script|src="http|href="http/, "nothing external, nothing to run");
 });
 
 test("GAN Lab counter format and colour scale", () => {

@@ -18,6 +18,7 @@ from ganlab.server.gan2d.protocol import ProtocolError, parse_message
 from ganlab.server.gan2d.sessions import SessionLimitError, SessionRegistry
 
 pytestmark = pytest.mark.timeout(60)
+WS = "ws://127.0.0.1/ws/gan2d"  # TestClient would say Host: testserver, which the guard refuses
 
 
 def test_frame_layout_is_aligned_and_round_trips() -> None:
@@ -82,7 +83,7 @@ async def test_registry_cap_and_reaping() -> None:
 
 @pytest.fixture(scope="module")
 def client():
-    with TestClient(create_app(Settings(frame_hz=60))) as test_client:
+    with TestClient(create_app(Settings(frame_hz=60)), base_url="http://127.0.0.1") as test_client:
         yield test_client
 
 
@@ -97,7 +98,7 @@ def receive_text(ws, kind: str) -> dict:
 
 
 def test_socket_hello_frame_and_rejected_patch(client: TestClient) -> None:
-    with client.websocket_connect("/ws/gan2d") as ws:
+    with client.websocket_connect(WS) as ws:
         hello = receive_text(ws, "hello")
         assert hello["params"]["dataset"] == "gaussians" and hello["state"] == "paused"
         assert receive_text(ws, "history")["rows"] == []
@@ -114,7 +115,7 @@ def test_socket_hello_frame_and_rejected_patch(client: TestClient) -> None:
 def test_foreign_origin_is_refused_before_accept(client: TestClient) -> None:
     with (
         pytest.raises(WebSocketDisconnect) as refused,
-        client.websocket_connect("/ws/gan2d", headers={"origin": "https://elsewhere.example"}),
+        client.websocket_connect(WS, headers={"origin": "https://elsewhere.example"}),
     ):
         pass
     assert refused.value.code == 1008

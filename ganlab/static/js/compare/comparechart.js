@@ -5,6 +5,7 @@
  */
 
 import uPlot from "../../vendor/uplot-1.6.32.esm.js";
+import { LATEST_LEGEND_HOOKS, compactTicks, epochAxis, legendValue, showLatestInLegend } from "../gan2d/charts.js";
 
 const METRICS = [
   { key: "js", title: "JS divergence (grid)" },
@@ -51,8 +52,9 @@ export function createCompareChart(root) {
       width, height: HEIGHT, legend: { show: true }, cursor: { drag: { x: false, y: false } },
       scales: { x: { time: false } },
       // spanGaps: the joined x axis holds every variant's epochs, so each line has holes.
-      series: [{ label: "epoch" }, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, spanGaps: true, points: { show: false } }))],
-      axes: [{ size: 28 }, { size: 48 }],
+      series: [{ label: "epoch" }, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, spanGaps: true, points: { show: false }, value: legendValue }))],
+      axes: [epochAxis(), { size: 48, values: compactTicks }],
+      hooks: LATEST_LEGEND_HOOKS,
     };
     plots.set(metric.key, { box, plot: new uPlot(options, joined(metric.key), box) });
     observer.observe(box);
@@ -96,7 +98,7 @@ export function createCompareChart(root) {
     render() {
       if (!dirty) return;
       dirty = false;
-      for (const [key, { plot }] of plots) plot.setData(joined(key));
+      for (const [key, { plot }] of plots) { plot.setData(joined(key)); showLatestInLegend(plot); }
     },
     /** For tests and the console: series labels and points per variant. */
     describe() {

@@ -65,6 +65,9 @@ export function mountCompare({ schema, store, sendMain }) {
   const baseParams = () => ({ ...store.get("params"), ...readHash(schema).params });
 
   function start(next) {
+    // New values start in the run state of the comparison they replace: applying 3 → 4 values
+    // while playing must not leave the new tile frozen at epoch 0.
+    const playing = variants.some((v) => v.state === "playing");
     stopVariants();
     spec = next;
     const base = baseParams();
@@ -78,7 +81,7 @@ export function mountCompare({ schema, store, sendMain }) {
     grid.dataset.count = String(tiles.length);
     const points = store.get("drawnPoints");
     variants = wanted.map((params, index) =>
-      createVariant({ index, wanted: params, points, speed: controls.speed(), fresh, onChange }));
+      createVariant({ index, wanted: params, points, speed: controls.speed(), fresh, play: playing, onChange }));
     controls.setSpec(next);
     controls.showError(null);
     history.replaceState(null, "", hashWithCompare(location.hash, formatCompare(next)));

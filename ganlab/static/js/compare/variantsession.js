@@ -19,10 +19,11 @@ export function variantSessionKey(index) {
 /**
  * Start variant `index`. `wanted`: the params it should run; `points`: drawn points when the
  * dataset is `drawn`; `speed`: max epochs/s; `fresh`: the comparison is new, so a resumed
- * session that already trained is reset (every variant starts from the seed's weights).
+ * session that already trained is reset (every variant starts from the seed's weights); `play`:
+ * the comparison is playing, so this variant starts playing too.
  * `onChange(variant, what)` is called with what: hello, params, status, error, frame, history.
  */
-export function createVariant({ index, wanted, points, speed, fresh, onChange }) {
+export function createVariant({ index, wanted, points, speed, fresh, play = false, onChange }) {
   const variant = {
     index,
     wanted,
@@ -51,6 +52,8 @@ export function createVariant({ index, wanted, points, speed, fresh, onChange })
     if (needsReset && m.step > 0) socket.send({ type: "reset" });
     needsReset = false;
     if (m.max_epochs_per_s !== speed) socket.send({ type: "speed", max_epochs_per_s: speed, slow_motion: false });
+    if (play && m.state !== "playing" && m.state !== "diverged") socket.send({ type: "play" });
+    play = false; // only on the first hello: after that the user's play/pause rules
   }
 
   function setStatus(m) {

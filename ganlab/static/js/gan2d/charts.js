@@ -15,6 +15,41 @@ const CHARTS = [
 ];
 const KEYS = CHARTS.flatMap((c) => c.series.map((s) => s[0]));
 
+// Epochs are whole numbers: the x axis ticks only at 1, 2, 5, 10, 20, 50, ... (never 0.2, 0.4).
+const WHOLE_INCRS = Array.from({ length: 8 }, (_, e) => [1, 2, 5].map((m) => m * 10 ** e)).flat();
+
+/** The x axis of an epoch chart: whole-epoch ticks, printed with thousands separators. */
+export function epochAxis() {
+  return { size: 28, incrs: WHOLE_INCRS, values: (u, ticks) => ticks.map((v) => v.toLocaleString("en-US")) };
+}
+
+/** Legend values when the pointer is off the chart: the newest row, so numbers read at a glance. */
+export function showLatestInLegend(plot) {
+  const n = plot.data[0]?.length || 0;
+  if (!n || plot.cursor.idx != null) return;
+  // Each series its own newest value: lines that lag (compare mode) or have gaps still show one.
+  const idxs = plot.data.map((col) => {
+    let i = n - 1;
+    while (i > 0 && col[i] == null) i--;
+    return i;
+  });
+  plot.setLegend({ idxs }, false);
+}
+
+/** uPlot hooks that put the newest values back in the legend whenever the pointer leaves. */
+export const LATEST_LEGEND_HOOKS = { setCursor: [(u) => showLatestInLegend(u)] };
+
+/** y tick labels that fit the axis: 2,500 → 2.5k, 3e6 → 3M (a diverging loss can be huge). */
+export const compactTicks = (u, ticks) => ticks.map((v) => {
+  const a = Math.abs(v);
+  if (a >= 1e6) return `${Number((v / 1e6).toPrecision(3))}M`;
+  if (a >= 1e3) return `${Number((v / 1e3).toPrecision(3))}k`;
+  return String(Number(v.toPrecision(4)));
+});
+
+/** A legend number: four significant digits, or a dash before there is one. */
+export const legendValue = (u, v) => (v == null ? "–" : String(Number(v.toPrecision(4))));
+
 function rowValues(row) {
   const hq = row.hq_fraction ?? null;
   return { ...row, hq_percent: hq === null ? null : 100 * hq };
@@ -26,21 +61,27 @@ export function createCharts(root) {
   let dirty = false;
   let mixture = false;
 
-  function makePlot(spec, width) {
+  // Each chart follows its own box: one column on a wide page, a row of three on a narrow one.
+  const widthOf = (box) => Math.max(200, (box.clientWidth || root.clientWidth) - 4);
+
+  function makePlot(spec) {
     const box = document.createElement("div");
     box.className = "chart";
     box.id = `chart-${spec.id}`;
     box.dataset.control = `chart_${spec.id}`;
     box.append(Object.assign(document.createElement("h3"), { textContent: spec.title }));
     root.append(box);
+    const width = widthOf(box);
     // A series may name its own y scale (counts next to percentages get one axis each).
     const scaleOf = (s) => s[3] || "y";
     const yScales = [...new Set(spec.series.map(scaleOf))];
     const options = {
       width, height: 130, legend: { show: true }, cursor: { show: true, drag: { x: false, y: false } },
       scales: { x: { time: false }, ...(yScales.includes("percent") ? { percent: { range: [0, 100] } } : {}) },
-      series: [{ label: "epoch" }, ...spec.series.map((s) => ({ label: s[1], stroke: s[2], scale: scaleOf(s), width: 1.5, points: { show: false } }))],
-      axes: [{ size: 28 }, ...yScales.map((scale, i) => ({ scale, size: 44, side: i ? 1 : 3, grid: { show: i === 0 } }))],
+      series: [{ label: "epoch", value: (u, v) => (v == null ? "–" : v.toLocaleString("en-US")) },
+        ...spec.series.map((s) => ({ label: s[1], stroke: s[2], scale: scaleOf(s), width: 1.5, points: { show: false }, value: legendValue }))],
+      axes: [epochAxis(), ...yScales.map((scale, i) => ({ scale, size: 44, side: i ? 1 : 3, grid: { show: i === 0 }, values: compactTicks }))],
+      hooks: LATEST_LEGEND_HOOKS,
     };
     plots.set(spec.id, { spec, box, plot: new uPlot(options, columns(spec), box) });
   }
@@ -49,8 +90,7 @@ export function createCharts(root) {
 
   function ensurePlots() {
     if (plots.size) return;
-    const width = Math.max(200, root.clientWidth - 4);
-    CHARTS.forEach((spec) => makePlot(spec, width));
+    CHARTS.forEach((spec) => makePlot(spec));
   }
 
   function append(row) {
@@ -83,13 +123,20 @@ export function createCharts(root) {
       ensurePlots();
       for (const { spec, box, plot } of plots.values()) {
         box.hidden = !!spec.mixture && !mixture;
-        if (dirty && !box.hidden) plot.setData(columns(spec));
+        if (dirty && !box.hidden) { plot.setData(columns(spec)); showLatestInLegend(plot); }
       }
       dirty = false;
     },
+    /** For tests and the console: per chart, the legend texts and the epoch axis's tick values. */
+    describe() {
+      return [...plots.values()].filter(({ box }) => !box.hidden).map(({ spec, box, plot }) => ({
+        id: spec.id,
+        legend: [...box.querySelectorAll(".u-legend .u-value")].map((e) => e.textContent),
+        xTicks: plot.axes[0]._splits || [],
+      }));
+    },
     resize() {
-      const width = Math.max(200, root.clientWidth - 4);
-      for (const { plot } of plots.values()) plot.setSize({ width, height: 130 });
+      for (const { box, plot } of plots.values()) if (!box.hidden) plot.setSize({ width: widthOf(box), height: 130 });
     },
   };
 }

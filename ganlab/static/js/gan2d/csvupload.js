@@ -1,31 +1,16 @@
 /**
- * CSV upload: x,y rows (a header line and extra columns are fine) become the `csv`
- * dataset. Parsing happens here so a bad file gets its message before anything is sent.
+ * CSV upload: x,y rows (a header line and extra columns are fine; the app's own samples CSV
+ * too) become the `csv` dataset. The file is parsed here (csv.js) so a bad one gets its
+ * message, naming the line, before anything is sent.
  */
 
-/** Parse CSV text into [[x, y], ...]; throws an Error naming the first bad line. */
-export function parseCsv(text, maxPoints = 20000) {
-  const points = [];
-  const lines = text.split(/\r?\n/);
-  lines.forEach((line, index) => {
-    if (!line.trim()) return;
-    const [a, b] = line.split(/[,;\t ]+/).map(Number);
-    if (!Number.isFinite(a) || !Number.isFinite(b)) {
-      if (index === 0 && !points.length) return; // a header line
-      throw new Error(`line ${index + 1} is not an x,y pair of numbers: "${line.slice(0, 40)}"`);
-    }
-    points.push([a, b]);
-  });
-  if (!points.length) throw new Error("no x,y rows found");
-  if (points.length > maxPoints) throw new Error(`${points.length} points; at most ${maxPoints} are allowed`);
-  return points;
-}
+import { parseCsv } from "./csv.js";
 
 /** A button plus hidden file input; returns {root, open()}. */
 export function createCsvUpload(send, banner) {
   const input = Object.assign(document.createElement("input"), { type: "file", accept: ".csv,text/csv,text/plain", hidden: true, id: "csv-file" });
   const button = Object.assign(document.createElement("button"), { type: "button", className: "btn", textContent: "⇪ Upload CSV", id: "btn-csv" });
-  button.title = "a CSV file of x,y rows becomes the real data";
+  button.title = "a CSV file of x,y rows (or a samples CSV downloaded here) becomes the real data";
   button.addEventListener("click", () => input.click());
   input.addEventListener("change", async () => {
     const file = input.files[0];

@@ -6,8 +6,22 @@
 
 import { ARROW_FILL, FAKE_STROKE, PRGN_LUT, REAL_FILL, prgnCss } from "../colors.js";
 import { UI_SETTINGS } from "./hashstate.js";
+import { drawOffView } from "./offview.js";
 
 const ARROW_SCALE = 0.15; // GAN Lab: arrow tip at x + 0.15·∇D, in data units
+const ARROW_CAP = 0.1; // the longest arrow is at most this fraction of the view's side
+
+/**
+ * Data units per unit of ∇D for the arrows: GAN Lab's 0.15, unless that would draw the longest
+ * arrow longer than a tenth of the view; then every arrow is shortened by the same factor, so
+ * they still compare (an outlier no longer draws a line across the plot).
+ */
+export function arrowScale(grads, viewBox) {
+  let longest = 0;
+  for (let k = 0; k < grads.length / 2; k++) longest = Math.max(longest, Math.hypot(grads[2 * k], grads[2 * k + 1]));
+  const side = Math.min(viewBox[1] - viewBox[0], viewBox[3] - viewBox[2]);
+  return longest > 0 ? Math.min(ARROW_SCALE, (ARROW_CAP * side) / longest) : ARROW_SCALE;
+}
 
 /** Map data coordinates to overlay pixels for a view box [x0, x1, y0, y1]; y points up. */
 export function projector(viewBox, width, height) {
@@ -64,11 +78,12 @@ function drawDots(ctx, p, pts, radius, fill, stroke) {
   }
 }
 
-function drawArrows(ctx, p, fake, grads) {
+function drawArrows(ctx, p, fake, grads, viewBox) {
+  const scale = arrowScale(grads, viewBox);
   ctx.strokeStyle = ARROW_FILL; ctx.fillStyle = ARROW_FILL; ctx.lineWidth = 1.2;
   for (let k = 0; k < fake.length / 2; k++) {
     const x = p.x(fake[2 * k]), y = p.y(fake[2 * k + 1]);
-    const tx = p.x(fake[2 * k] + ARROW_SCALE * grads[2 * k]), ty = p.y(fake[2 * k + 1] + ARROW_SCALE * grads[2 * k + 1]);
+    const tx = p.x(fake[2 * k] + scale * grads[2 * k]), ty = p.y(fake[2 * k + 1] + scale * grads[2 * k + 1]);
     const len = Math.hypot(tx - x, ty - y);
     if (!(len > 0.5)) continue;
     const ux = (tx - x) / len, uy = (ty - y) / len, head = Math.min(5, len / 2);
@@ -80,15 +95,20 @@ function drawArrows(ctx, p, fake, grads) {
   }
 }
 
-/** Paint every enabled layer of `frame` onto the overlay context (shared with PNG export). */
+/**
+ * Paint every enabled layer of `frame` onto `ctx` (shared with the PNG export and the graph's
+ * thumbnails). It paints over what is there: the caller clears or fills the canvas first.
+ * Returns the off-view summary of the fakes when that layer is on.
+ */
 export function paintOverlay(ctx, width, height, frame, ui) {
   const { header, arrays } = frame;
-  const p = projector(header.view_box, width, height);
-  ctx.clearRect(0, 0, width, height);
+  const box = header.view_box;
+  const p = projector(box, width, height);
   if (ui.layer_manifold) drawManifold(ctx, p, arrays.manifold, arrays.manifold_opacity);
   if (ui.layer_real) drawDots(ctx, p, arrays.real, 2.2, REAL_FILL, null);
   if (ui.layer_fake) drawDots(ctx, p, arrays.fake, 2.6, (k) => prgnCss(arrays.fake_d[k]), FAKE_STROKE);
-  if (ui.layer_gradients) drawArrows(ctx, p, arrays.fake, arrays.gradients);
+  if (ui.layer_gradients) drawArrows(ctx, p, arrays.fake, arrays.gradients, box);
+  return ui.layer_fake ? drawOffView(ctx, p, arrays.fake, box, width, height) : null;
 }
 
 function layerToggles(store) {
@@ -125,8 +145,11 @@ function sliceAxes(store) {
   });
   const render = (state) => {
     const dim = state.params.noise_dim;
-    box.hidden = !(dim > 2);
-    inputs.forEach((input) => { input.max = dim - 1; input.value = state.ui[input.dataset.ui]; });
+    const off = !(dim > 2);
+    box.classList.toggle("inapplicable", off);
+    box.title = off ? `No effect with noise_dim = ${dim}: the manifold is the whole noise grid; `
+      + "with more than 2 noise dimensions these pick the two latent axes of its 2-D slice." : "the two latent axes the manifold slice sweeps";
+    inputs.forEach((input) => { input.max = Math.max(1, dim - 1); input.value = state.ui[input.dataset.ui]; input.disabled = off; });
   };
   store.subscribe((state, changed) => { if (changed.has("ui") || changed.has("params")) render(state); });
   render(store.get());
@@ -146,7 +169,8 @@ export function createDistView(store, { compact = false } = {}) {
   const heatmap = Object.assign(document.createElement("canvas"), { className: "heatmap", width: 64, height: 64 });
   const overlay = Object.assign(document.createElement("canvas"), { className: "overlay" });
   plot.append(heatmap, overlay);
-  root.append(plot, ...(compact ? [] : [layerToggles(store), sliceAxes(store)]));
+  const offCount = compact ? null : Object.assign(document.createElement("div"), { className: "offview-count", id: "offview-count", hidden: true });
+  root.append(plot, ...(compact ? [] : [offCount, layerToggles(store), sliceAxes(store)]));
 
   function draw(frame) {
     if (store.get("drawing")) return; // the drawing tool owns the overlay meanwhile
@@ -157,8 +181,14 @@ export function createDistView(store, { compact = false } = {}) {
     const w = Math.max(1, Math.round(overlay.clientWidth * dpr)), h = Math.max(1, Math.round(overlay.clientHeight * dpr));
     if (overlay.width !== w || overlay.height !== h) Object.assign(overlay, { width: w, height: h });
     const ctx = overlay.getContext("2d");
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, w, h);
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    paintOverlay(ctx, w / dpr, h / dpr, frame, ui);
+    const off = paintOverlay(ctx, w / dpr, h / dpr, frame, ui);
+    if (offCount) {
+      offCount.hidden = !off?.out;
+      offCount.textContent = off?.out ? `${off.out} of ${off.total} fake samples are outside the view (marked at its edges)` : "";
+    }
   }
   return { root, plot, heatmap, overlay, draw };
 }

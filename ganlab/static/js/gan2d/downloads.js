@@ -15,14 +15,20 @@ function save(blob, filename) {
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
-/** The view as it is shown (heatmap + overlay layers) rendered at PNG_SIZE. */
-export function renderViewCanvas(view, frame, ui) {
-  const canvas = Object.assign(document.createElement("canvas"), { width: PNG_SIZE, height: PNG_SIZE });
-  const ctx = canvas.getContext("2d");
+/**
+ * The view as it is shown, on an opaque canvas of `size` px: the background, the heatmap
+ * (scaled smoothly, as CSS shows it), then the manifold, samples, arrows and off-view marks.
+ */
+export function renderViewCanvas(view, frame, ui, size = PNG_SIZE) {
+  const canvas = Object.assign(document.createElement("canvas"), { width: size, height: size });
+  const ctx = canvas.getContext("2d", { alpha: false });
   ctx.fillStyle = "#fafafa";
-  ctx.fillRect(0, 0, PNG_SIZE, PNG_SIZE);
-  if (ui.layer_heatmap) ctx.drawImage(view.heatmap, 0, 0, PNG_SIZE, PNG_SIZE);
-  paintOverlay(ctx, PNG_SIZE, PNG_SIZE, frame, ui);
+  ctx.fillRect(0, 0, size, size);
+  if (ui.layer_heatmap) {
+    ctx.imageSmoothingQuality = "high";
+    ctx.drawImage(view.heatmap, 0, 0, size, size);
+  }
+  paintOverlay(ctx, size, size, frame, ui);
   return canvas;
 }
 

@@ -82,11 +82,10 @@ function heat(ctx, size, grid) {
 }
 
 // GAN Lab's slow-motion narration of the two halves of an epoch.
+// Short enough for two lines under the graph, so the knobs below never move.
 const NARRATION = {
-  d: "Updating the discriminator: G makes fake samples, D classifies real and fake samples, "
-    + "the D loss is computed and its gradients update D's weights.",
-  g: "Updating the generator: G makes fake samples, D classifies them, the G loss is computed "
-    + "and its gradients flow back through D to update G's weights (arrows: ∇D at each fake).",
+  d: "D update: G makes fakes, D classifies real and fake samples, and the D loss's gradients update D.",
+  g: "G update: D classifies the fakes, and the G loss's gradients flow back through D to G (arrows: ∇D).",
 };
 
 /** Clicking a node with a layer toggles that layer; a node whose layer is off is drawn faded. */
@@ -218,7 +217,7 @@ export function createGraph(root, store) {
         path.classList.toggle("active-d", phase === "d" && phases.includes("d"));
         path.classList.toggle("active-g", phase === "g" && phases.includes("g"));
       }
-      caption.textContent = phase ? NARRATION[phase] : "Training: each epoch updates D k_D times, then G k_G times.";
+      caption.textContent = phase ? NARRATION[phase] : "Each epoch updates D k_D times, then G k_G times (the steps / epoch knobs).";
       caption.classList.toggle("active-d", phase === "d");
       caption.classList.toggle("active-g", phase === "g");
       lastFrame = frame;

@@ -4,7 +4,8 @@
  * a teacher hid. Keys are the same as in Python, JSON and `data-param`.
  */
 
-import { coerce, properties } from "../schema.js";
+import { checkValue, properties } from "../schema.js";
+import { DEFAULT_PACE } from "./pace.js";
 
 /** UI settings that live in the hash next to the params: key -> {type, default}. */
 export const UI_SETTINGS = {
@@ -13,10 +14,10 @@ export const UI_SETTINGS = {
   layer_fake: { type: "boolean", default: true, label: "Fake samples" },
   layer_manifold: { type: "boolean", default: false, label: "Generator manifold" },
   layer_gradients: { type: "boolean", default: true, label: "Generator gradients" },
-  max_epochs_per_s: { type: "number", default: 0, label: "Speed (epochs/s, 0 = max)" },
+  max_epochs_per_s: { type: "number", default: DEFAULT_PACE, minimum: 0, maximum: 100000, label: "Speed (epochs/s, 0 = max)" },
   slow_motion: { type: "boolean", default: false, label: "Slow motion" },
-  manifold_axis_u: { type: "integer", default: 0, label: "Manifold slice: first latent axis" },
-  manifold_axis_v: { type: "integer", default: 1, label: "Manifold slice: second latent axis" },
+  manifold_axis_u: { type: "integer", default: 0, minimum: 0, label: "Manifold slice: first latent axis" },
+  manifold_axis_v: { type: "integer", default: 1, minimum: 0, label: "Manifold slice: second latent axis" },
 };
 
 export function uiDefaults() {
@@ -48,25 +49,43 @@ export function decodePoints(text) {
   }
 }
 
-/** Parse `location.hash` into {params, ui, hidden, points}; unknown or invalid entries are ignored. */
+/**
+ * Parse `location.hash` into {params, ui, hidden, points, rejected}. Every entry that cannot be
+ * used (an unknown key, an unparsable or out-of-range value, damaged points) is left out and
+ * listed in `rejected` as {key, text, reason}, so the page can say so.
+ */
 export function readHash(schema, hash = location.hash) {
   const entries = new URLSearchParams(hash.replace(/^#/, ""));
   const props = Object.fromEntries(properties(schema).map((p) => [p.key, p]));
-  const out = { params: {}, ui: {}, hidden: [], points: null };
+  const out = { params: {}, ui: {}, hidden: [], points: null, rejected: [] };
+  const take = (target, key, spec, text) => {
+    const checked = checkValue(spec, text);
+    if (checked.error) out.rejected.push({ key, text, reason: checked.error });
+    else target[key] = checked.value;
+  };
   for (const [key, text] of entries) {
     if (key === "points") {
       out.points = decodePoints(text);
+      if (out.points === null) out.rejected.push({ key, text: text.slice(0, 12), reason: "damaged drawing data" });
     } else if (key.endsWith("_hide")) {
       if (text === "1" || text === "true") out.hidden.push(key.slice(0, -5));
     } else if (props[key]) {
-      const value = coerce(props[key], text);
-      if (value !== undefined) out.params[key] = value;
+      take(out.params, key, props[key], text);
     } else if (UI_SETTINGS[key]) {
-      const value = coerce(UI_SETTINGS[key], text);
-      if (value !== undefined) out.ui[key] = value;
+      take(out.ui, key, UI_SETTINGS[key], text);
+    } else if (!key.includes(".") && !KEPT_KEYS.has(key)) {
+      out.rejected.push({ key, text, reason: "not a setting of this page" });
     }
   }
   return out;
+}
+
+/** One sentence listing what a link could not use, or null when it used everything. */
+export function describeRejected(rejected) {
+  if (!rejected.length) return null;
+  const items = rejected.map((r) => `${r.key}=${r.text} (${r.reason})`);
+  return `This link has ${rejected.length === 1 ? "a value" : `${rejected.length} values`} that could not be used, `
+    + `so the defaults stay in their place: ${items.join("; ")}.`;
 }
 
 /** The hash string for a state: all params, non-default UI settings, hidden controls, drawn points. */

@@ -6,8 +6,9 @@
 
 import { createCharts } from "./charts.js";
 import { mountCompare } from "../compare/comparemode.js";
-import { buildControl, createControls } from "./controls.js";
+import { createControls } from "./controls.js";
 import { createCsvUpload } from "./csvupload.js";
+import { createDatasetPicker } from "./datasetpicker.js";
 import { createDistView } from "./distview.js";
 import { createDownloads } from "./downloads.js";
 import { createDrawing } from "./drawing.js";
@@ -15,8 +16,11 @@ import { createGraph } from "./graph.js";
 import { bindHash, readHash, uiDefaults } from "./hashstate.js";
 import { addAllHideToggles, bindHidden } from "./hiding.js";
 import { decodeFrame } from "./frame.js";
+import { createHealthWatch } from "./health.js";
+import { createNotebook } from "./notebook/panel.js";
+import { OVERVIEW_KEYS, createOverviewKnobs } from "./overview.js";
 import { startRenderLoop } from "./renderloop.js";
-import { defaults, fetchSchema, properties } from "../schema.js";
+import { defaults, fetchSchema } from "../schema.js";
 import { createSessionHandlers } from "./session.js";
 import { connectSession } from "../socket.js";
 import { createStore } from "../store.js";
@@ -41,24 +45,18 @@ function buildPage(schema, store, send, banner, frames) {
   const view = createDistView(store);
   const csv = createCsvUpload(send, banner);
   const drawing = createDrawing(view, store, send, banner);
-  const datasetProp = properties(schema).find((p) => p.key === "dataset");
-  const labels = Object.fromEntries((schema.datasets || []).map((d) => [d.id, d.label]));
-  const datasetRow = buildControl(datasetProp, store, (key, value) => {
-    if (value === "drawn") return drawing.start(); // the picker shows "drawn" while painting
-    if (value === "csv") {
-      csv.open();
-      return store.set({ paramsReverted: performance.now() }); // the running dataset until a file comes
-    }
-    return send({ type: "set", params: { [key]: value } });
-  }, labels);
+  const datasetRow = createDatasetPicker(schema, store, { send, banner, drawing, csv });
   drawing.tools.prepend(csv.root);
   const downloads = createDownloads(view, store, () => frames.latest, () => sessionStorageId(), banner);
-  document.getElementById("view").append(datasetRow, view.root, drawing.tools, downloads);
+  document.getElementById("view-dataset").append(datasetRow);
+  document.getElementById("view").append(view.root, drawing.tools, downloads);
   const graph = createGraph(document.getElementById("graph"), store);
   const charts = createCharts(document.getElementById("charts"));
-  createControls(document.getElementById("controls"), schema, store,
-    (key, value) => send({ type: "set", params: { [key]: value } }),
-    { exclude: ["dataset"], labels: { loss: Object.fromEntries((schema.losses || []).map((l) => [l.id, l.label])) } });
+  const setParam = (key, value) => send({ type: "set", params: { [key]: value } });
+  const labels = { loss: Object.fromEntries((schema.losses || []).map((l) => [l.id, l.label])) };
+  createOverviewKnobs(document.getElementById("overview-knobs"), schema, store, setParam, labels);
+  createControls(document.getElementById("controls"), schema, store, setParam,
+    { exclude: ["dataset", ...OVERVIEW_KEYS], labels });
   return { view, graph, charts };
 }
 
@@ -75,13 +73,15 @@ async function main() {
     || banner.show("Not connected to the server; retrying…", { kind: "info", timeout_ms: 3000 });
   const { view, graph, charts } = buildPage(schema, store, send, banner, frames);
   const compare = mountCompare({ schema, store, sendMain: send }); // before the hide toggles: it adds a control
+  const notebook = createNotebook({ schema, store, view, frames, charts, banner });
   bindHash(store);
   addAllHideToggles(store);
   bindHidden(store)();
-  socket = connectSession(createSessionHandlers({ schema, store, charts, frames, banner, send }),
+  socket = connectSession(createSessionHandlers({ schema, store, charts, frames, banner, send, onParams: notebook.onServerParams }),
     { decode: decodeFrame });
-  startRenderLoop({ schema, store, frames, view, graph, charts });
-  window.ganlab = { store, schema, send, frames, compare }; // for tests and the console
+  const health = createHealthWatch(banner, send);
+  startRenderLoop({ schema, store, frames, view, graph, charts, health });
+  window.ganlab = { store, schema, send, frames, compare, notebook, health, charts }; // for tests and the console
 }
 
 main().catch((error) => {

@@ -8,7 +8,7 @@ import { datasetInfo } from "../schema.js";
 
 const THUMB_INTERVAL_MS = 100;
 
-export function startRenderLoop({ schema, store, frames, view, graph, charts }) {
+export function startRenderLoop({ schema, store, frames, view, graph, charts, health }) {
   let lastThumbs = 0;
   let thumbsDirty = false;
   const setRun = (patch) => store.set({ run: { ...store.get("run"), ...patch } });
@@ -22,6 +22,7 @@ export function startRenderLoop({ schema, store, frames, view, graph, charts }) 
       // The play state comes only from hello/status messages: they are ordered with the
       // commands, while a frame may have been built just before a pause.
       setRun({ epoch: h.epoch, step: h.step, epochs_per_s: h.epochs_per_s, run_id: h.run_id, phase: h.phase });
+      health?.check(f, store.get("params"), store.get("run").state);
       thumbsDirty = true;
     }
     if (f && thumbsDirty && (now - lastThumbs > THUMB_INTERVAL_MS || store.get("run").state !== "playing")) {

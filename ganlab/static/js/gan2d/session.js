@@ -4,7 +4,8 @@
  * sent after every (re)connect. Panels never talk to the socket's messages directly.
  */
 
-import { readHash, uiDefaults } from "./hashstate.js";
+import { describeRejected, readHash, uiDefaults } from "./hashstate.js";
+import { speedCommand } from "./pace.js";
 
 const POINT_DATASETS = ["drawn", "csv"];
 
@@ -16,14 +17,19 @@ export function pendingPatch(wanted, serverParams) {
 }
 
 /**
- * Returns the socket handlers. `ctx`: {schema, store, charts, frames, banner, send}.
+ * Returns the socket handlers. `ctx`: {schema, store, charts, frames, banner, send, onParams}
+ * (`onParams(params, {initial, rebuilt})` hears every set of params the server applied).
  * `frames` holds the newest decoded frame for the draw loop.
  */
-export function createSessionHandlers({ schema, store, charts, frames, banner, send }) {
+export function createSessionHandlers({ schema, store, charts, frames, banner, send, onParams = () => {} }) {
   // What the link asks for; the session is brought to it on (re)connect, then follows the server.
   let wanted = readHash(schema).params;
   const setRun = (patch) => store.set({ run: { ...store.get("run"), ...patch } });
-  const syncSpeed = (ui) => send({ type: "speed", max_epochs_per_s: ui.max_epochs_per_s || null, slow_motion: !!ui.slow_motion });
+  const syncSpeed = (ui) => send(speedCommand(ui));
+  const reportLink = (link) => {
+    const text = describeRejected(link.rejected);
+    if (text) banner.show(text, { kind: "warn", source: "link" });
+  };
   const syncAxes = (ui, params) => {
     const axes = [ui.manifold_axis_u, ui.manifold_axis_v];
     if (axes[0] !== axes[1] && Math.max(...axes) < params.noise_dim) send({ type: "view", manifold_axes: axes });
@@ -40,10 +46,11 @@ export function createSessionHandlers({ schema, store, charts, frames, banner, s
   }
 
   function showStatus(m) {
-    setRun({ state: m.state, epoch: m.epoch, step: m.step });
-    if (m.state === "diverged") banner.show(m.message || "Training diverged.", { reset: true });
-    else if (store.get("bannerDiverged")) banner.hide();
-    store.set({ bannerDiverged: m.state === "diverged" });
+    // The pace the server confirms is the pace in effect (the pace control shows it).
+    const pace = "max_epochs_per_s" in m ? { max_epochs_per_s: m.max_epochs_per_s, slow_motion: !!m.slow_motion } : {};
+    setRun({ state: m.state, epoch: m.epoch, step: m.step, ...pace });
+    if (m.state === "diverged") banner.show(m.message || "Training diverged.", { reset: true, source: "diverged" });
+    else banner.hide("diverged");
   }
 
   // Speed and slice axes are view settings in the store; send them when they change.
@@ -61,30 +68,36 @@ export function createSessionHandlers({ schema, store, charts, frames, banner, s
     const link = readHash(schema);
     wanted = link.params;
     store.set({ ui: { ...uiDefaults(), ...link.ui }, hidden: link.hidden, drawnPoints: link.points });
+    reportLink(link);
     bringSessionToLink(store.get("params"));
   });
+  reportLink(readHash(schema));
 
   return {
     connection(state) {
       store.set({ connection: state });
       const el = document.getElementById("connection");
       el.textContent = { open: "connected", closed: "reconnecting…", full: "server full" }[state] || state;
-      el.className = `connection ${state === "open" ? "ok" : "bad"}`;
+      el.classList.toggle("ok", state === "open");
+      el.classList.toggle("bad", state !== "open");
     },
     hello(m) {
       frames.runId = m.run_id;
+      onParams(m.params, { initial: true });
       store.set({ params: m.params });
       showStatus({ ...m, message: m.diverged });
       if (m.notice) banner.show(m.notice, { kind: "info", timeout_ms: 4000 });
       const params = bringSessionToLink(m.params);
       const ui = store.get("ui");
-      if ((ui.max_epochs_per_s || null) !== m.max_epochs_per_s || !!ui.slow_motion !== m.slow_motion) syncSpeed(ui);
+      const speed = speedCommand(ui);
+      if (speed.max_epochs_per_s !== m.max_epochs_per_s || speed.slow_motion !== m.slow_motion) syncSpeed(ui);
       const axes = m.manifold_axes || [0, 1];
       if (ui.manifold_axis_u !== axes[0] || ui.manifold_axis_v !== axes[1]) syncAxes(ui, params);
     },
     history(m) { charts.replace(m.rows); },
     params(m) {
       if (m.rebuilt) { charts.clear(); frames.runId = m.run_id; }
+      onParams(m.params, { rebuilt: m.rebuilt });
       store.set({ params: m.params });
       wanted = m.params;
       setRun({ run_id: m.run_id, params_version: m.params_version });

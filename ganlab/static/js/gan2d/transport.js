@@ -1,10 +1,10 @@
 /**
- * The timeline bar: reset, play/pause, step (epoch / D / G), speed and slow motion, the
- * epoch counter with live epochs/s, presets, and the teacher-mode switch. It sends
- * commands and renders `run`; it keeps no state of its own.
+ * The timeline bar: reset, play/pause, step (epoch / D / G), the pace (pace.js), the epoch
+ * counter with live epochs/s, presets, and the teacher-mode switch. It sends commands and
+ * renders `run`; it keeps no state of its own.
  */
 
-const SPEEDS = [0, 1000, 300, 100, 30, 10, 3, 1];
+import { createPace, rateText } from "./pace.js";
 
 /** GAN Lab's counter style: six digits with a thousands separator, e.g. 001,931. */
 export function formatEpoch(epoch) {
@@ -34,26 +34,15 @@ export function createTransport(root, store, send, schema) {
     send({ type: store.get("run").state === "playing" ? "pause" : "play" }));
   play.classList.add("primary");
   const steps = group(
-    button("Step epoch", "step_epoch", "one epoch: k_D D steps then k_G G steps", () => send({ type: "step", what: "epoch" })),
-    button("Step D", "step_d", "one discriminator update", () => send({ type: "step", what: "d" })),
-    button("Step G", "step_g", "one generator update", () => send({ type: "step", what: "g" })),
+    Object.assign(document.createElement("span"), { className: "counter-label", textContent: "Step" }),
+    button("epoch", "step_epoch", "one epoch: k_D D steps then k_G G steps", () => send({ type: "step", what: "epoch" })),
+    button("D", "step_d", "one discriminator update", () => send({ type: "step", what: "d" })),
+    button("G", "step_g", "one generator update", () => send({ type: "step", what: "g" })),
   );
   steps.dataset.control = "step";
+  steps.classList.add("steps");
 
-  const speed = document.createElement("select");
-  speed.id = "speed";
-  speed.dataset.ui = "max_epochs_per_s";
-  for (const s of SPEEDS) speed.append(new Option(s ? `${s} epochs/s` : "max speed", s));
-  const slow = Object.assign(document.createElement("input"), { type: "checkbox", id: "slow-motion" });
-  slow.dataset.ui = "slow_motion";
-  const slowLabel = document.createElement("label");
-  slowLabel.append(slow, " slow motion");
-  slowLabel.title = "one frame per optimizer step, highlighting the network being updated";
-  const setUi = (patch) => store.set({ ui: { ...store.get("ui"), ...patch } });
-  speed.addEventListener("change", () => setUi({ max_epochs_per_s: Number(speed.value) }));
-  slow.addEventListener("change", () => setUi({ slow_motion: slow.checked }));
-  const speedGroup = group(speed, slowLabel);
-  speedGroup.dataset.control = "speed";
+  const speedGroup = createPace(store);
 
   const counter = Object.assign(document.createElement("span"), { className: "counter", id: "epoch-counter", textContent: "000,000" });
   const rate = Object.assign(document.createElement("span"), { className: "rate", id: "epoch-rate" });
@@ -61,6 +50,7 @@ export function createTransport(root, store, send, schema) {
 
   const preset = document.createElement("select");
   preset.id = "preset";
+  preset.title = "apply a named set of parameters (GAN Lab's per-dataset settings, or a modern recipe)";
   preset.append(new Option("preset…", ""));
   for (const name of Object.keys(schema.presets || {})) preset.append(new Option(name, name));
   preset.addEventListener("change", () => {
@@ -72,7 +62,7 @@ export function createTransport(root, store, send, schema) {
 
   const teacher = Object.assign(document.createElement("input"), { type: "checkbox", id: "teacher-mode" });
   teacher.addEventListener("change", () => document.body.classList.toggle("teacher", teacher.checked));
-  const teacherLabel = document.createElement("label");
+  const teacherLabel = Object.assign(document.createElement("label"), { className: "ganlab-only", id: "teacher-label" });
   teacherLabel.append(teacher, " choose controls to hide");
   teacherLabel.title = "mark controls as hidden; the link in the address bar then hides them";
 
@@ -86,7 +76,9 @@ export function createTransport(root, store, send, schema) {
     setTimeout(() => { share.textContent = "Copy link"; }, 2000);
   });
 
-  root.append(group(reset, play), steps, speedGroup, counterGroup, presetGroup);
+  root.append(group(reset, play), steps, speedGroup, counterGroup);
+  // Presets set knobs, so they sit with the knobs, in the model overview's heading.
+  (document.getElementById("overview-presets") || root).append(presetGroup);
   // Sharing tools sit in the page header, where they do not crowd the training controls.
   (document.getElementById("header-tools") || root).append(group(share, teacherLabel));
 
@@ -96,30 +88,46 @@ export function createTransport(root, store, send, schema) {
       play.textContent = run.state === "playing" ? "❚❚ Pause" : "▶ Play";
       play.disabled = run.state === "diverged";
       counter.textContent = formatEpoch(run.epoch || 0);
-      rate.textContent = run.state === "playing" ? `${Math.round(run.epochs_per_s || 0)} epochs/s · step ${run.step}` : `step ${run.step ?? 0}`;
+      rate.textContent = rateText(run, state.params);
       document.body.classList.toggle("playing", run.state === "playing");
     }
-    if (changed.has("ui")) {
-      speed.value = String(state.ui.max_epochs_per_s || 0);
-      slow.checked = !!state.ui.slow_motion;
-    }
   });
-  speed.value = String(store.get("ui").max_epochs_per_s || 0);
-  slow.checked = !!store.get("ui").slow_motion;
 }
 
-/** The diverged/error banner: `show(text, {kind, action})`, `hide()`. */
+/**
+ * The page's banner: `show(text, {kind, reset, actions, source, timeout_ms})`, `hide(source)`.
+ * kind: error (red), warn (amber) or info (blue). `actions`: [{text, id, onClick}] buttons;
+ * `source` tags who showed it, so `hide(source)` never hides someone else's message.
+ * Every banner can be dismissed with its ✕.
+ */
 export function createBanner(element, send) {
   let timer = null;
+  let owner = null;
+  const hide = (source) => {
+    if (source !== undefined && source !== owner) return;
+    clearTimeout(timer);
+    element.hidden = true;
+    owner = null;
+  };
   return {
-    show(text, { kind = "error", reset = false, timeout_ms = 0 } = {}) {
+    show(text, { kind = "error", reset = false, actions = [], source = null, timeout_ms = 0 } = {}) {
       clearTimeout(timer);
-      element.className = `banner ${kind === "info" ? "info" : ""}`;
-      element.textContent = text;
+      owner = source;
+      element.className = `banner ${kind}`;
+      const message = Object.assign(document.createElement("span"), { className: "banner-text", textContent: text });
+      element.replaceChildren(message);
       if (reset) element.append(button("⟲ Reset", "banner_reset", "start over", () => send({ type: "reset" })));
+      for (const a of actions) {
+        const b = button(a.text, a.id.replace(/^btn-/, ""), a.title || a.text, () => { hide(); a.onClick(); });
+        element.append(b);
+      }
+      const close = button("✕", "banner_close", "dismiss", () => hide());
+      close.classList.add("banner-close");
+      element.append(close);
       element.hidden = false;
-      if (timeout_ms) timer = setTimeout(() => { element.hidden = true; }, timeout_ms);
+      if (timeout_ms) timer = setTimeout(() => hide(source), timeout_ms);
     },
-    hide() { clearTimeout(timer); element.hidden = true; },
+    hide,
+    text: () => (element.hidden ? "" : element.querySelector(".banner-text")?.textContent || ""),
   };
 }

@@ -1,0 +1,78 @@
+"""The command queue of one training thread: filled from any thread, run on that thread.
+
+Commands are callables `command(target)`; each gets a Future for its result or exception.
+A command is either queued before the queue closes or refused with SessionEnded at once:
+never left waiting forever, whatever the order in which a client and a dying thread act.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+_STOP = object()
+
+
+class SessionEnded(RuntimeError):
+    """The session's thread has stopped (server shutdown, or repeated failures)."""
+
+
+class CommandQueue:
+    """Commands for one worker thread, run in order between its units of work."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self.closed_reason: str | None = None
+
+    def submit(self, command: Callable[[Any], Any]) -> concurrent.futures.Future:
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        with self._lock:
+            if self.closed_reason is not None:
+                future.set_exception(SessionEnded(self.closed_reason))
+            else:
+                self._queue.put((command, future))
+        return future
+
+    def stop(self) -> None:
+        """Ask the thread to stop once the commands queued before this one have run."""
+        self._queue.put(_STOP)
+
+    def waiting(self) -> bool:
+        """Whether a command (or the stop) is queued: the worker should come back soon."""
+        return not self._queue.empty()
+
+    def run(self, target: Any, timeout: float | None) -> bool:
+        """Run queued commands on `target`, waiting up to `timeout` for the first; False once stopped."""
+        try:
+            item = self._queue.get(timeout=timeout) if timeout != 0 else self._queue.get_nowait()
+        except queue.Empty:
+            return True
+        while True:
+            if item is _STOP:
+                return False
+            command, future = item
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(command(target))
+                except BaseException as error:  # the caller turns it into an error message
+                    future.set_exception(error)
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return True
+
+    def close(self, reason: str) -> None:
+        """Refuse every later command, and fail those still queued."""
+        with self._lock:
+            self.closed_reason = self.closed_reason or reason
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if item is not _STOP and item[1].set_running_or_notify_cancel():
+                item[1].set_exception(SessionEnded(self.closed_reason))
