@@ -25,7 +25,7 @@ from PIL import Image
 
 from tests.conftest import LiveServer, start_server
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(120)
 MICRO = dict(
     z_dim=16,
     c_dim=3,
@@ -257,7 +257,7 @@ def split_frame(data: bytes) -> tuple[dict, bytes]:
     return json.loads(data[4 : 4 + length]), data[4 + length :]
 
 
-async def receive_until(ws, done, timeout: float = 20.0) -> list:
+async def receive_until(ws, done, timeout: float = 60.0) -> list:
     """Messages (dicts, or (header, jpeg) for frames) until `done(message)` is true."""
     seen, deadline = [], time.monotonic() + timeout
     while True:
