@@ -7,6 +7,7 @@ cache of `get_settings()` after changing the environment.
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -65,6 +66,45 @@ class Settings(BaseSettings):
         "Host (only behind a proxy that checks Host itself).",
     )
     static_dir: Path = Field(DEFAULT_STATIC_DIR, description="Folder served at /.")
+    instance: str = Field(
+        "",
+        pattern=r"^[a-z0-9]{0,16}$",
+        description="Name of this process behind a reverse proxy; it prefixes session ids (`NAME-<hex>`) "
+        "so the proxy can send a reconnecting client back to the process that holds its session.",
+    )
+    rate_renders_per_min: int = Field(
+        600, ge=1, le=1_000_000, description="StyleGAN3 renders over HTTP one client may ask for per minute."
+    )
+    rate_uploads_per_hour: int = Field(
+        20, ge=1, le=100_000, description="StyleGAN3 network uploads one client may send per hour."
+    )
+    token: str | None = Field(
+        None,
+        min_length=8,
+        description="Access token every request needs (given once as ?token=, then kept in a cookie). "
+        "Bound beyond loopback without one, the server makes one up and prints the link.",
+    )
+    workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=0,
+        le=256,
+        description="Worker processes that train GAN Lab sessions (default one per core); 0 trains them "
+        "on threads of the web process.",
+    )
+    frame_budget: float = Field(
+        300.0,
+        ge=10,
+        le=100_000,
+        description="Frames per second one worker process builds for all its playing sessions together; "
+        "with more sessions each gets fewer frames (at least 5/s, and it is told so).",
+    )
+    snapshot_interval_s: float = Field(
+        5.0, ge=0.5, le=3600, description="How often each session's state is snapshotted (to restore it)."
+    )
+    snapshot_dir: Path | None = Field(
+        None,
+        description="Opt-in: write session snapshots here, so sessions come back after a server restart.",
+    )
 
     @field_validator("allowed_origins", "allowed_hosts", mode="before")
     @classmethod

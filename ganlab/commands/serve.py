@@ -37,6 +37,16 @@ def limit_math_threads() -> None:
         os.environ.setdefault(var, "1")
 
 
+def print_access_link(settings, token: str) -> None:
+    """Beyond loopback the server needs its token: say where to open it, once, at start."""
+    import socket
+
+    host = socket.gethostname() if settings.host in ("0.0.0.0", "::", "") else settings.host
+    port = settings.port or "PORT"
+    where = "GANLAB_TOKEN" if settings.token else "made up for this run; set GANLAB_TOKEN to keep one"
+    print(f"ganlab: access token required ({where}). Open: http://{host}:{port}/?token={token}", flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
     limit_math_threads()
     import uvicorn
@@ -46,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
 
     settings = get_settings().model_copy(update={"host": args.host, "port": args.port})
     app = create_app(settings)
+    if app.state.token is not None:
+        print_access_link(settings, app.state.token)
     # uvicorn closes sockets on messages above ws_max_size; keep it well above our own limit so
     # an oversized command gets a readable error instead of a dropped connection.
     ws_max_size = max(16 * 2**20, 4 * settings.max_message_bytes)

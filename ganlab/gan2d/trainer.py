@@ -273,8 +273,12 @@ class Trainer:
         checkpoint.write(directory, *self.state())
 
     @classmethod
-    def load(cls, directory: str) -> Trainer:
-        arrays, meta = checkpoint.read(directory)
+    def from_state(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> Trainer:
+        """The Trainer that `state()` described, continuing bit-for-bit (a server's snapshots use it)."""
         t = cls(TrainParams.model_validate(meta["params"]), points=arrays.get("points"), backend=meta["backend"])
         t._restore(arrays, meta)
         return t
+
+    @classmethod
+    def load(cls, directory: str) -> Trainer:
+        return cls.from_state(*checkpoint.read(directory))

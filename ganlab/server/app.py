@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from ganlab import __version__
 from ganlab.config import Settings, get_settings
+from ganlab.server.access import access_token
 from ganlab.server.gan2d import routes as gan2d_routes
 from ganlab.server.gan2d.sessions import SessionRegistry
 from ganlab.server.origin import GuardMiddleware
@@ -25,7 +26,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     from ganlab.gan2d.params import param_schema
 
     app.state.gan2d_schema = param_schema()
-    app.state.sessions.start()
+    await app.state.sessions.start()
     try:
         yield
     finally:
@@ -43,8 +44,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.sessions = SessionRegistry(settings)
-    # Host and Origin are checked once, here, for every route and websocket (origin.py).
-    app.add_middleware(GuardMiddleware, settings=settings)
+    # Host, Origin and the access token are checked once, here, for every route and websocket
+    # (origin.py, access.py); the same middleware adds the security headers to every response.
+    app.state.token = access_token(settings)
+    app.add_middleware(GuardMiddleware, settings=settings, token=app.state.token)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict:

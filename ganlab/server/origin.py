@@ -11,8 +11,9 @@ Two attacks shape it:
   browser, same-origin with itself: Origin and Host agree. So the Host itself must be one of
   ours: loopback names and addresses, the bound address, and `GANLAB_ALLOWED_HOSTS`.
 
-Refusals: a bad Host is HTTP 400, a foreign Origin 403; a websocket is closed with 1008
-(policy violation) before it is accepted, which the client sees as HTTP 403.
+Refusals: a bad Host is HTTP 400, a foreign Origin 403, a missing access token 401 (see
+access.py, which also supplies the security headers added to every response); a websocket
+is closed with 1008 (policy violation) before it is accepted, which the client sees as 403.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ganlab.config import Settings
+from ganlab.server import access, ratelimit
 
 CLOSE_POLICY = 1008  # websocket close code: origin or host refused
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -120,32 +122,78 @@ def refusal(scope: Scope, settings: Settings, names: frozenset[str]) -> tuple[in
 
 
 class GuardMiddleware:
-    """Applies `refusal` to every HTTP request and websocket before any route sees it."""
+    """Applies `refusal` and the access token to every HTTP request and websocket before any route
+    sees it, and adds the security headers to every HTTP response."""
 
-    def __init__(self, app: ASGIApp, settings: Settings):
+    def __init__(self, app: ASGIApp, settings: Settings, token: str | None = None):
         self.app = app
         self.settings = settings
         self.names = allowed_host_names(settings)
+        self.token = token
+        self.limits = ratelimit.limiters(settings.rate_renders_per_min, settings.rate_uploads_per_hour)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
         refused = refusal(scope, self.settings, self.names)
+        if refused is None and self.token is not None:
+            refused = await self._check_token(scope, send)
+            if refused == "answered":
+                return
         if refused is None:
+            refused = self._rate_limited(scope)
+        if refused is not None:
+            await self._refuse(scope, send, *refused)
+            return
+        if scope["type"] == "websocket":
             await self.app(scope, receive, send)
             return
-        status, reason = refused
+        extra = access.security_headers(scope.get("path", ""))
+
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    def _rate_limited(self, scope: Scope) -> tuple[int, str, list] | None:
+        kind = ratelimit.LIMITED.get((scope.get("method", ""), scope.get("path", "")))
+        if kind is None:
+            return None
+        client = (scope.get("client") or ("unknown",))[0]
+        wait_s = self.limits[kind].allow(client)
+        if not wait_s:
+            return None
+        setting = "GANLAB_RATE_RENDERS_PER_MIN" if kind == "renders" else "GANLAB_RATE_UPLOADS_PER_HOUR"
+        after = ratelimit.retry_after(wait_s)
+        reason = f"too many {kind} from {client}: try again in {after} s ({setting})"
+        return 429, reason, [(b"retry-after", after.encode())]
+
+    async def _check_token(self, scope: Scope, send: Send):
+        """None (pass), 'answered' (a redirect was sent) or a refusal."""
+        assert self.token is not None
+        path, query = scope.get("path", ""), scope.get("query_string", b"").decode("latin-1")
+        verdict = access.token_verdict(self.token, path, query, Headers(scope=scope).get("cookie"))
+        if verdict == "refuse":
+            return 401, access.REFUSAL
+        page = scope["type"] == "http" and scope.get("method") in ("GET", "HEAD") and not path.startswith("/api/")
+        if verdict == "adopt" and page:  # scripts calling the API may pass ?token= each time
+            status, headers = access.adopt_response(self.token, path, query, scope.get("scheme") == "https")
+            await send({"type": "http.response.start", "status": status,
+                        "headers": [*headers, *access.security_headers(path)]})
+            await send({"type": "http.response.body", "body": b""})
+            return "answered"
+        return None
+
+    async def _refuse(self, scope: Scope, send: Send, status: int, reason: str, extra: tuple | list = ()) -> None:
         if scope["type"] == "websocket":
             short = reason.encode()[:120].decode(errors="ignore")  # a close reason holds 123 bytes
             await send({"type": "websocket.close", "code": CLOSE_POLICY, "reason": short})
             return
         body = json.dumps({"detail": reason}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-            }
-        )
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *extra]
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [*headers, *access.security_headers(scope.get("path", ""))]})
         await send({"type": "http.response.body", "body": body})

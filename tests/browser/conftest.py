@@ -34,8 +34,24 @@ def browser() -> Iterator[object]:
         pytest.skip("no chromium on PATH (apt-get install -y chromium)")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        yield browser
+        yield _BypassCSP(browser)
         browser.close()
+
+
+class _BypassCSP:
+    """The browser, whose contexts bypass the app's Content-Security-Policy by default: Playwright
+    evaluates `wait_for_function` predicates with eval, which a strict CSP (rightly) blocks.
+    tests/browser/test_security.py checks the app itself under the real policy."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def new_context(self, **options):
+        options.setdefault("bypass_csp", True)
+        return self._browser.new_context(**options)
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
 
 
 class PageErrors(list):

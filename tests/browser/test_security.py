@@ -13,12 +13,13 @@ import functools
 import http.server
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM_ARGS, open_page
+from tests.browser.conftest import CHROMIUM_ARGS
 from tests.conftest import LiveServer, start_server
 from tests.server.stylegan3.test_sg3_api import save_micro_network
 
@@ -92,6 +93,27 @@ def chromium() -> Iterator[object]:
         browser.close()
 
 
+def poll(page, expression: str, timeout_s: float = 15.0) -> None:
+    """Wait until `expression` is true. Not `wait_for_function`: Playwright evaluates its predicate
+    with eval, which the app's own Content-Security-Policy blocks (as it should)."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        page.wait_for_timeout(100)
+
+
+def open_app(browser, server: LiveServer, hash_: str = ""):
+    """The app under its real CSP, with console errors and page errors collected."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+    page.goto(f"{server.url}/{hash_}")
+    poll(page, "!!(window.ganlab && window.ganlab.frames.latest)")
+    return context, page, errors
+
+
 def _planted(models: Path) -> list[str]:
     return [p.name for p in models.rglob("*") if p.is_file()]
 
@@ -123,12 +145,29 @@ def test_a_rebound_name_gets_nothing_from_the_server(chromium, target, hostile) 
 
 
 def test_a_shared_link_with_an_absurd_speed_is_harmless(chromium, target) -> None:
-    context, page, errors = open_page(chromium, target, "#max_epochs_per_s=1e-300")
+    context, page, errors = open_app(chromium, target, "#max_epochs_per_s=1e-300")
     try:
-        page.wait_for_function("document.querySelector('#banner').textContent.includes('max_epochs_per_s')")
+        poll(page, "document.querySelector('#banner').textContent.includes('max_epochs_per_s')")
         page.click("#btn-play")
-        page.wait_for_function("window.ganlab.store.get('run').epoch > 20", timeout=15_000)
+        poll(page, "window.ganlab.store.get('run').epoch > 20")
         assert page.evaluate("window.ganlab.store.get('run').state") == "playing"
         assert not [e for e in errors if "max_epochs_per_s" not in e], errors
+    finally:
+        context.close()
+
+
+def test_the_content_security_policy_breaks_neither_tab(chromium, target) -> None:
+    context, page, errors = open_app(chromium, target)
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    try:
+        page.click("#btn-play")
+        poll(page, "window.ganlab.store.get('run').epoch > 5")
+        page.click("#tab-btn-stylegan3")
+        poll(page, "!!document.querySelector('canvas[data-role=sg3-image][data-frames]')", timeout_s=60)
+        page.wait_for_timeout(500)
+        headers = page.evaluate("fetch('/').then(r => r.headers.get('content-security-policy'))")
+        assert "frame-ancestors 'none'" in headers
+        assert not violations and not errors, (violations, errors)
     finally:
         context.close()

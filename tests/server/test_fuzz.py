@@ -93,7 +93,7 @@ def live() -> Iterator[tuple[int, object]]:
 
     previous = os.environ.get("GANLAB_SG3_DEMO")
     os.environ["GANLAB_SG3_DEMO"] = "tiny"  # read when the StyleGAN3 service starts
-    app = create_app(Settings(frame_hz=30, device="cpu", max_sessions=8))
+    app = create_app(Settings(frame_hz=30, device="cpu", max_sessions=8, workers=0))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
                                            ws_per_message_deflate=False, ws_max_size=16 * 2**20,
                                            ws_ping_interval=None))

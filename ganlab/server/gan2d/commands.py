@@ -20,6 +20,10 @@ class SessionEnded(RuntimeError):
     """The session's thread has stopped (server shutdown, or repeated failures)."""
 
 
+class WorkerLost(SessionEnded):
+    """The worker process holding the session died; the registry is restoring it elsewhere."""
+
+
 class CommandQueue:
     """Commands for one worker thread, run in order between its units of work."""
 

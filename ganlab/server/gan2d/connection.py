@@ -64,6 +64,17 @@ class Connection:
         self.send_text({"type": "error", "code": "session_ended", "message": reason})
         asyncio.ensure_future(self._flush_and_stop_then_close(CLOSE_INTERNAL, "session ended"))
 
+    def session_restored(self, session: Session, notice: str) -> None:
+        """The session was rebuilt from a snapshot (its worker died): attach to it afresh."""
+        if session is self.session:
+            asyncio.ensure_future(self._reattach(session, notice))
+
+    async def _reattach(self, session: Session, notice: str) -> None:
+        try:
+            await self._attach(session, resumed=True, notice=notice)
+        except SessionEnded as error:
+            self.session_ended(session, str(error))
+
     async def _send_forever(self) -> None:
         while True:
             await self.wake.wait()
@@ -102,10 +113,12 @@ class Connection:
                 await sender
 
     async def _open(self, session_id: str | None) -> bool:
-        session = self.registry.get(session_id)
+        session, notice = self.registry.get(session_id), None
+        if session is None and (revived := await self.registry.recovery.revive(session_id)) is not None:
+            session, notice = revived[0], f"restored from epoch {revived[1]} (saved before the server restarted)"
         if session is not None:
             try:
-                await self._attach(session, resumed=True)
+                await self._attach(session, resumed=True, notice=notice)
                 return True
             except SessionEnded:  # it ended between the lookup and the attach: start afresh
                 self.session = None

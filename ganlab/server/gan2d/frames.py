@@ -59,25 +59,43 @@ def _number(value: Any) -> float | None:
 
 
 class FrameSource:
-    """Builds a session's frames from its Trainer and keeps the chart history they imply."""
+    """Builds a session's frames from its Trainer and keeps the chart history they imply.
+
+    The metrics (KL, JS, mode counts over 2,500 fakes) cost about as much as all the views
+    together, and they move slowly: while training runs they are computed every
+    `METRICS_EVERY` frames and repeated in between (chart rows come only from fresh ones).
+    A paused or stepped session always gets fresh metrics."""
+
+    METRICS_EVERY = 3
 
     def __init__(self, grid_size: int, history_limit: int):
         self.grid_size = grid_size
         self.history_limit = history_limit
         self.history: list[dict[str, float | None]] = []
         self._run_id: int | None = None
+        self._metrics: dict[str, float | None] = {}
+        self._age = 0  # frames since the metrics were computed
 
     def clear(self, run_id: int) -> None:
         self.history.clear()
         self._run_id = run_id
+        self._metrics, self._age = {}, 0
+
+    def _current_metrics(self, trainer: Any, playing: bool) -> tuple[dict, bool]:
+        if playing and self._metrics and self._age + 1 < self.METRICS_EVERY and self._run_id == trainer.run_id:
+            self._age += 1
+            return self._metrics, False
+        self._metrics, self._age = {k: _number(v) for k, v in trainer.metrics().items()}, 0
+        return self._metrics, True
 
     def build(self, trainer: Any, manifold_axes: tuple[int, int], extra: dict[str, Any]) -> bytes:
         """Snapshot every visual layer, the losses and metrics into one binary frame."""
         axes = manifold_axes if max(manifold_axes) < trainer.params.noise_dim else (0, 1)
         fields = trainer.fields(grid_size=self.grid_size, axes=axes)
         losses = {k: _number(v) for k, v in trainer.losses.items()}
-        metrics = {k: _number(v) for k, v in trainer.metrics().items()}
-        self._record(trainer, losses, metrics)
+        metrics, fresh = self._current_metrics(trainer, extra.get("state") == "playing")
+        if fresh:
+            self._record(trainer, losses, metrics)
         header = {
             "run_id": trainer.run_id,
             "epoch": trainer.epoch,

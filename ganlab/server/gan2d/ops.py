@@ -9,6 +9,8 @@ engine errors (pydantic's ValidationError, ValueError naming a field) are turned
 
 from __future__ import annotations
 
+import concurrent.futures
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -139,10 +141,40 @@ def save(loop: TrainingLoop, directory: str) -> None:
     loop.trainer.save(directory)
 
 
+def snapshot(loop: TrainingLoop, since: object = None) -> dict | None:
+    """Everything needed to bring this session back (weights, optimizers, RNGs, counters, view
+    settings and chart history), or None when nothing changed since the snapshot keyed `since`."""
+    import copy
+
+    import numpy as np
+
+    t = loop.trainer
+    key = (t.run_id, t.step, t.epoch, loop.params_version, loop.manifold_axes, loop.max_epochs_per_s,
+           loop.slow_motion, len(loop.history))
+    if key == since:
+        return None
+    arrays, meta = t.state()
+    return {
+        "key": key,
+        "arrays": {k: np.array(v, copy=True) for k, v in arrays.items()},  # the live ones keep changing
+        "meta": copy.deepcopy(meta),
+        "loop": {"params_version": loop.params_version, "max_epochs_per_s": loop.max_epochs_per_s,
+                 "slow_motion": loop.slow_motion, "manifold_axes": list(loop.manifold_axes),
+                 "history": [dict(row) for row in loop.history]},
+    }
+
+
 OPS: dict[str, Callable[..., Any]] = {
     op.__name__: op
-    for op in (hello, attach, detach, play, pause, reset, step, set_params, use_points, speed, view, history, save)
+    for op in (
+        hello, attach, detach, play, pause, reset, step, set_params, use_points, speed, view, history, save, snapshot
+    )
 }
+
+
+def call(loop: TrainingLoop, name: str, kwargs: dict) -> concurrent.futures.Future:
+    """Queue op `name` on `loop`'s thread (a worker process answers the same request by name)."""
+    return loop.submit(functools.partial(run_op, name, kwargs))
 
 
 def run_op(name: str, kwargs: dict, loop: TrainingLoop) -> Any:

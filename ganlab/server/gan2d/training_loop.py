@@ -41,10 +41,20 @@ __all__ = ["MAX_FAILURES_IN_A_ROW", "SessionEnded", "Sink", "TrainingLoop"]
 class TrainingLoop(threading.Thread):
     """The worker thread of one GAN Lab session."""
 
-    def __init__(self, *, frame_hz: float, grid_size: int, history_limit: int, params: dict | None = None):
+    def __init__(
+        self,
+        *,
+        frame_hz: float,
+        grid_size: int,
+        history_limit: int,
+        params: dict | None = None,
+        snapshot: dict | None = None,
+    ):
         super().__init__(daemon=True, name="ganlab-session")
+        self.frame_hz = self.max_frame_hz = frame_hz  # frame_hz drops below the maximum under load
         self.frame_interval_s = 1.0 / frame_hz
         self.initial_params = params or {}
+        self.initial_snapshot = snapshot  # ops.snapshot() of an earlier life of this session
         self.trainer: Any = None
         self.ready: concurrent.futures.Future = concurrent.futures.Future()
         self.state = "paused"  # playing | paused | diverged
@@ -130,6 +140,15 @@ class TrainingLoop(threading.Thread):
             self.send_text(self.status_message())
         self.mark_dirty()
 
+    def set_frame_rate(self, frame_hz: float, reason: str) -> None:
+        """Fewer frames while the machine is shared by many sessions (announced to the client)."""
+        frame_hz = min(self.max_frame_hz, frame_hz)
+        if abs(frame_hz - self.frame_hz) < 0.5:
+            return
+        self.frame_hz, self.frame_interval_s = frame_hz, 1.0 / frame_hz
+        self.send_text({"type": "frame_rate", "frame_hz": round(frame_hz, 1), "max_frame_hz": self.max_frame_hz,
+                        "reason": reason if frame_hz < self.max_frame_hz else None})
+
     def finish_epoch(self) -> None:
         """`step epoch`: run the epoch in progress (or a new one) to its end, between commands."""
         if self.state == "playing":
@@ -141,13 +160,15 @@ class TrainingLoop(threading.Thread):
 
     def run(self) -> None:
         try:
-            self.trainer = _build_trainer(self.initial_params)
+            self.trainer = _build_trainer(self.initial_params, self.initial_snapshot)
             _one_torch_thread()
         except BaseException as error:  # reported to the event loop, which refuses the session
             self._commands.close(f"the session could not start: {error}")
             self.ready.set_exception(error)
             return
         self.frames.clear(self.trainer.run_id)
+        if self.initial_snapshot is not None:
+            self._restore_view(self.initial_snapshot["loop"])
         self.ready.set_result(None)
         reason = "this session has ended"
         try:
@@ -157,6 +178,12 @@ class TrainingLoop(threading.Thread):
             self._commands.close(reason)
             if not self._stop_requested and self.on_ended is not None:
                 self.on_ended(self.ended_reason or reason)
+
+    def _restore_view(self, saved: dict) -> None:
+        self.params_version = saved["params_version"]
+        self.max_epochs_per_s, self.slow_motion = saved["max_epochs_per_s"], saved["slow_motion"]
+        self.manifold_axes = tuple(saved["manifold_axes"])
+        self.frames.history[:] = saved["history"]
 
     def _iterate(self) -> str | None:
         """Commands, then training, then a frame; the reason once the thread should stop."""
@@ -296,6 +323,7 @@ class TrainingLoop(threading.Thread):
             "params_version": self.params_version,
             "state": self.state,
             "epochs_per_s": self._rate.update(self.trainer.epoch, time.monotonic()),
+            "frame_hz": round(self.frame_hz, 1),
         }
         return self.frames.build(self.trainer, self.manifold_axes, extra)
 
@@ -308,8 +336,10 @@ def _one_torch_thread() -> None:
         torch.set_num_threads(1)
 
 
-def _build_trainer(params: dict) -> Any:
+def _build_trainer(params: dict, snapshot: dict | None) -> Any:
     """The engine is imported here, on the worker thread, so app import stays light."""
     from ganlab.gan2d import Trainer, TrainParams
 
+    if snapshot is not None:
+        return Trainer.from_state(snapshot["arrays"], snapshot["meta"])
     return Trainer(TrainParams.model_validate(params))

@@ -69,7 +69,7 @@ def test_settings_come_from_ganlab_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.asyncio
 async def test_registry_cap_and_reaping() -> None:
-    registry = SessionRegistry(Settings(max_sessions=1, session_grace_s=5))
+    registry = SessionRegistry(Settings(max_sessions=1, session_grace_s=5, workers=0))
     session = await registry.create()
     try:
         with pytest.raises(SessionLimitError, match="GANLAB_MAX_SESSIONS=1"):
@@ -83,7 +83,7 @@ async def test_registry_cap_and_reaping() -> None:
 
 @pytest.fixture(scope="module")
 def client():
-    with TestClient(create_app(Settings(frame_hz=60)), base_url="http://127.0.0.1") as test_client:
+    with TestClient(create_app(Settings(frame_hz=60, workers=0)), base_url="http://127.0.0.1") as test_client:
         yield test_client
 
 

@@ -47,7 +47,7 @@ class Watcher:
 
 
 async def _session(settings: Settings | None = None):
-    registry = SessionRegistry(settings or Settings(frame_hz=60))
+    registry = SessionRegistry(settings or Settings(frame_hz=60, workers=0))
     session = await registry.create()
     watcher = Watcher()
     await session.attach(watcher, lambda: None)
@@ -103,7 +103,7 @@ async def test_a_failure_in_pacing_or_frames_pauses_with_a_message(monkeypatch: 
 
 @pytest.mark.asyncio
 async def test_a_thread_that_gives_up_frees_its_slot_and_tells_its_client(monkeypatch: pytest.MonkeyPatch) -> None:
-    registry, session, watcher = await _session(Settings(frame_hz=60, max_sessions=1))
+    registry, session, watcher = await _session(Settings(frame_hz=60, max_sessions=1, workers=0))
     try:
         def broken(*args, **kwargs):
             raise RuntimeError("the frame could not be built")
@@ -130,7 +130,7 @@ async def test_a_thread_that_gives_up_frees_its_slot_and_tells_its_client(monkey
 
 
 def test_an_ended_session_closes_its_socket_and_its_downloads_are_404_not_500() -> None:
-    app = create_app(Settings(frame_hz=60))
+    app = create_app(Settings(frame_hz=60, workers=0))
     with (
         TestClient(app, base_url="http://127.0.0.1") as client,
         client.websocket_connect("ws://127.0.0.1/ws/gan2d") as ws,
