@@ -194,7 +194,8 @@ def playing_sessions(app: FastAPI) -> int:
     """GAN Lab sessions of this app that are training right now (read-only look at their registry)."""
     registry = getattr(app.state, "sessions", None)
     sessions = getattr(registry, "sessions", None) or {}
-    return sum(1 for s in list(sessions.values()) if getattr(getattr(s, "loop", None), "state", None) == "playing")
+    # A session trains only while it plays and a client watches it (training_loop.py).
+    return sum(1 for s in list(sessions.values()) if getattr(s, "state", None) == "playing" and s.owner is not None)
 
 
 def get_service(app: FastAPI) -> StyleGAN3Service:
