@@ -6,9 +6,13 @@ demo (256x256 T by default, `--demo tiny` for the 64x64 test one):
 * interactive frames over `WS /ws/stylegan3`, one request in flight (what the tab does):
   frames/s, latency per frame, JPEG size;
 * a flood of requests at 30 Hz for a while: how many frames come back and how many
-  stale requests the server dropped (latest-wins), and the latency of the last one.
+  stale requests the server dropped (latest-wins), and the latency of the last one;
+* with `--threads-both-ways`, only this: time per image while no GAN Lab session plays (the
+  server renders on every core) and while one plays (it gives a core back), in alternating
+  rounds so load from other processes hits both alike; the fastest round of each is kept.
 
     python benchmarks/bench_stylegan3_server.py [--demo official|tiny] [--frames 6] [--device cpu]
+    python benchmarks/bench_stylegan3_server.py --threads-both-ways [--rounds 3] [--frames 2]
 """
 
 from __future__ import annotations
@@ -145,6 +149,38 @@ async def flood(port: int, seconds: float, hz: float = 30.0) -> dict:
     }
 
 
+async def _drain(ws) -> None:
+    while True:
+        await ws.recv()
+
+
+async def _renders(ws, frames: int, seed: int) -> list[tuple[float, int]]:
+    out = []
+    for i in range(frames):
+        await ws.send(json.dumps({"type": "render", "id": seed + i, "params": {"seed": seed + i}}))
+        header, _ = await next_frame(ws)
+        out.append((header["render_ms"], header["threads"]))
+    return out
+
+
+async def threads_both_ways(port: int, rounds: int, frames: int) -> dict[str, list[tuple[float, int]]]:
+    """render_ms and threads per image with the GAN Lab session paused vs playing, alternating."""
+    results: dict[str, list[tuple[float, int]]] = {"idle": [], "playing": []}
+    async with websockets.connect(f"ws://127.0.0.1:{port}/ws/gan2d", max_size=2**26) as gan, \
+            websockets.connect(f"ws://127.0.0.1:{port}/ws/stylegan3", max_size=2**26) as ws:
+        await ws.recv()  # hello
+        drain = asyncio.create_task(_drain(gan))  # the session's frames are not measured here
+        await _renders(ws, 1, 999)  # build the demo, warm up
+        for r in range(rounds):
+            for state in ("idle", "playing"):
+                await gan.send(json.dumps({"type": "play" if state == "playing" else "pause"}))
+                await asyncio.sleep(1.0)  # the session's thread is busy (or idle) before the render starts
+                results[state] += await _renders(ws, frames, 100 * r)
+        await gan.send(json.dumps({"type": "pause"}))
+        drain.cancel()
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -154,9 +190,21 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=3, help="PNGs to time over HTTP")
     parser.add_argument("--flood-s", type=float, default=10.0, help="seconds of 30 Hz requests")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads-both-ways", action="store_true", help="only: idle vs a playing session")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds for --threads-both-ways")
     args = parser.parse_args()
     process, port = start_server({"GANLAB_SG3_DEMO": args.demo, "GANLAB_DEVICE": args.device})
     try:
+        if args.threads_both_ways:
+            both = asyncio.run(threads_both_ways(port, args.rounds, args.frames))
+            print(f"demo={args.demo} device={args.device} cores={len(os.sched_getaffinity(0))}")
+            for state, rows in both.items():
+                best = min(ms for ms, _ in rows)
+                median = statistics.median(ms for ms, _ in rows)
+                threads = sorted({t for _, t in rows})
+                print(f"GAN Lab session {state:<8} threads {threads}: best {best:.0f} ms/img, median {median:.0f} ms")
+            print(f"load average after the run: {os.getloadavg()}")
+            return
         http_png(port, 12345)  # builds the demo and warms up
         pngs = [http_png(port, seed) for seed in range(args.images)]
         print(f"demo={args.demo} device={args.device} cpus={os.cpu_count()}")

@@ -132,7 +132,7 @@ def test_pad_mixing_grid_and_interpolation(page) -> None:
     page.select_option("#tab-stylegan3 select.sg3-grid-size", "2")
     page.click("#tab-stylegan3 button:text-is('Render grid')")
     page.wait_for_function(
-        "() => document.querySelector('.sg3-grid-size + button + span').textContent.startsWith('4/4')"
+        "() => document.querySelector('.sg3-grid-size + button + span').textContent.startsWith('4 of 4')"
     )
     assert page.eval_on_selector("canvas[data-role=sg3-grid]", "c => [c.width, c.height]") == [128, 128]
     page.fill("#tab-stylegan3 input[name=interp_steps_box]", "3")
@@ -194,3 +194,156 @@ def test_upload_and_pick_a_conditional_model(page, tmp_path: Path) -> None:
     settle(page)
     assert np.abs(pixels(page) - first).mean() > 0.5
     page.wait_for_function("() => location.hash.includes('sg3.class_idx=2')", timeout=5_000)
+
+
+# ---- the model hub, against a loopback file server --------------------------------------------
+
+FILES = "stylegan3/versions/1/files/"
+RECORD_BUSY = """() => {
+  window.busySeen = [];
+  const overlay = document.querySelector('[data-role=sg3-busy]');
+  new MutationObserver(() => { if (!overlay.hidden) window.busySeen.push(overlay.innerText); })
+    .observe(overlay, {attributes: true, childList: true, subtree: true, characterData: true});
+}"""
+
+
+@pytest.fixture(scope="module")
+def hub_files():
+    from tests.stylegan3.hubserver import HubServer
+
+    with HubServer() as files:
+        yield files
+
+
+@pytest.fixture(scope="module")
+def hub_server(tmp_path_factory, hub_files) -> Iterator[LiveServer]:
+    models = tmp_path_factory.mktemp("hub-models")
+    live = start_server(
+        {
+            "GANLAB_SG3_DEMO": "tiny",
+            "GANLAB_DEVICE": "cpu",
+            "GANLAB_MODELS_DIR": str(models),
+            "GANLAB_HUB_BASE_URL": hub_files.url,
+            "GANLAB_HUB_RETRY_DELAY_S": "0.05",
+            "GANLAB_SG3_PROGRESS_AFTER_S": "0",
+        }
+    )
+    live.models_dir = models
+    yield live
+    live.stop()
+
+
+def open_tab(browser, server: LiveServer, width: int = 1440, height: int = 900):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    tab = context.new_page()
+    tab.problems = []
+    tab.on("pageerror", lambda e: tab.problems.append(f"pageerror: {e}"))
+    tab.on("console", lambda m: m.type == "error" and tab.problems.append(f"console: {m.text}"))
+    tab.goto(server.url + "/")
+    tab.click("#tab-btn-stylegan3")
+    tab.wait_for_selector("canvas[data-role=sg3-image][data-frames]", timeout=30_000)
+    return tab
+
+
+def unfold_hub(tab) -> None:
+    """Open the hub's list as a user would, if it is folded (it is once a trained model is here)."""
+    if not tab.evaluate("document.querySelector('.sg3-hub-body').open"):
+        tab.click(".sg3-hub-body > summary")
+
+
+def hub_row(tab, name: str):
+    return tab.locator(f"[data-role=sg3-hub] .sg3-hub-row[data-model={name}]")
+
+
+def test_first_run_leads_with_the_hub_and_a_download_ends_in_a_picture(browser, hub_server, hub_files) -> None:
+    from tests.stylegan3.hubfiles import micro_pickle
+
+    data = micro_pickle()
+    name = "stylegan3-t-ffhqu-256x256"
+    hub_files.add(FILES + f"{name}.pkl", data, bps=150_000, drop_at=len(data) // 3, drops=1)
+    tab = open_tab(browser, hub_server)
+    lead = tab.locator("[data-role=sg3-lead]")
+    assert lead.is_visible() and "untrained network with random weights" in lead.inner_text()
+    button = tab.locator("[data-role=sg3-lead-get]")
+    assert button.inner_text() == "Get StyleGAN3-T FFHQ-U 256 (283 MB; fastest on a CPU)"
+    assert button.bounding_box()["y"] < 200  # above the fold, before any control
+    tab.evaluate(RECORD_BUSY)
+    button.click()
+    text = lead.locator("[data-role=sg3-dl-text]")
+    tab.wait_for_function(
+        "() => / of .* · \\d+% · .*\\/s/.test(document.querySelector('[data-role=sg3-lead] [data-role=sg3-dl-text]')"
+        ".textContent)",
+        timeout=20_000,
+    )
+    bar = lead.locator("progress.sg3-dl-bar").bounding_box()
+    assert text.is_visible() and bar["width"] > 100 and bar["height"] > 4
+    tab.wait_for_function(
+        "() => document.querySelector('#tab-stylegan3 select[data-param=model]').value === "
+        f"'{name}.pkl' && document.querySelector('canvas[data-role=sg3-image]').width === 32",
+        timeout=60_000,
+    )
+    settle(tab)
+    image = pixels(tab)
+    assert image.shape == (32, 32, 3) and image.std() > 3  # the downloaded network's picture
+    assert not lead.is_visible()  # a real model is here now: the hub steps back
+    assert hub_row(tab, name).locator(".sg3-hub-head button").inner_text() == "Use"
+    assert hub_files.hits(FILES + f"{name}.pkl")[-1] == f"bytes={len(data) // 3}-"  # the cut was resumed
+    assert any("Rendering" in text and "of 16" in text for text in tab.evaluate("window.busySeen")), tab.evaluate(
+        "window.busySeen"
+    )
+    assert (hub_server.models_dir / f"{name}.pkl").read_bytes() == data and not tab.problems
+    tab.context.close()
+    later = open_tab(browser, hub_server)  # a trained model is here: no lead card, the hub list folded
+    assert not later.locator("[data-role=sg3-lead]").is_visible()
+    assert not later.evaluate("document.querySelector('.sg3-hub-body').open")
+    assert later.locator("[data-role=sg3-hub] summary").is_visible() and not later.problems
+    later.context.close()
+
+
+def test_two_tabs_share_one_download(browser, hub_server, hub_files) -> None:
+    from tests.stylegan3.hubfiles import micro_safetensors
+
+    name = "stylegan3-r-ffhqu-256x256"
+    hub_files.add(FILES + f"{name}.pkl", micro_safetensors(), bps=200_000)
+    first, second = open_tab(browser, hub_server), open_tab(browser, hub_server, 1366, 768)
+    unfold_hub(first)
+    unfold_hub(second)
+    hub_row(first, name).locator("button", has_text="Download").click()
+    for tab in (first, second):  # the other tab sees the same download without asking
+        hub_row(tab, name).locator("[data-role=sg3-dl-text]").filter(has_text="%").wait_for(timeout=20_000)
+    hub_row(second, name).locator("button", has_text="Download").click(force=True)  # disabled: it is running
+    for tab in (first, second):
+        hub_row(tab, name).locator("button", has_text="Use").wait_for(timeout=60_000)
+    assert len(hub_files.hits(FILES + f"{name}.pkl")) == 1
+    first.wait_for_function(
+        f"() => document.querySelector('#tab-stylegan3 select[data-param=model]').value === '{name}.pkl'"
+    )
+    assert f"{name}.pkl" in second.inner_text("#tab-stylegan3 select[data-param=model]")
+    assert not first.problems and not second.problems
+    first.context.close()
+    second.context.close()
+
+
+def test_cancel_and_a_missing_file_in_the_tab(browser, hub_server, hub_files) -> None:
+    from tests.stylegan3.hubfiles import micro_pickle
+
+    slow, missing = "stylegan3-t-afhqv2-512x512", "stylegan3-r-afhqv2-512x512"
+    hub_files.add(FILES + f"{slow}.pkl", micro_pickle(), bps=50_000)
+    hub_files.add(FILES + f"{missing}.pkl", b"", status=404)
+    tab = open_tab(browser, hub_server, 1024, 700)
+    unfold_hub(tab)
+    row = hub_row(tab, slow)
+    row.locator("button", has_text="Download").click()
+    row.locator("[data-role=sg3-dl-text]").filter(has_text="%").wait_for(timeout=20_000)
+    row.locator("button", has_text="Cancel").click()
+    row.locator("[data-role=sg3-dl-text]").filter(has_text="Cancelled; nothing was kept.").wait_for(timeout=20_000)
+    assert not [p for p in hub_server.models_dir.rglob(f"{slow}*") if p.suffix != ".lock"]
+    assert row.locator("button", has_text="Download").is_enabled()
+    row = hub_row(tab, missing)
+    row.locator("button", has_text="Download").click()
+    error = row.locator("[data-role=sg3-dl-error]")
+    error.wait_for(timeout=20_000)
+    assert "was not found (HTTP 404)" in error.inner_text() and "models folder" in error.inner_text()
+    assert error.bounding_box()["width"] > 150 and row.locator("button", has_text="Try again").is_visible()
+    assert not tab.problems
+    tab.context.close()

@@ -55,6 +55,7 @@ class Session:
         self.kick: Callable[[], None] | None = None  # tells that connection it was replaced
         # Counted as detached from birth, so a session whose socket never attaches is reaped too.
         self.detached_at: float | None = time.monotonic()
+        self.state = "paused"  # the loop's last reported state (its loop may be in another process)
         loop.sink = self._from_thread
 
     @property
@@ -66,6 +67,8 @@ class Session:
             self.event_loop.call_soon_threadsafe(self._deliver, kind, payload)
 
     def _deliver(self, kind: str, payload: Any) -> None:
+        if kind == "text" and isinstance(payload, dict) and payload.get("type") == "status":
+            self.state = payload.get("state", self.state)  # read by the StyleGAN3 render-thread policy
         if self.owner is not None:
             self.owner.deliver(self, kind, payload)
 

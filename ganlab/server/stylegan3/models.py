@@ -58,7 +58,16 @@ class StyleGAN3Config(BaseSettings):
     max_grid: int = Field(4, ge=1, le=8, description="Largest seed grid side.")
     max_frames: int = Field(60, ge=2, le=240, description="Most frames in one interpolation job.")
     render_threads: int | None = Field(
-        None, ge=1, le=256, description="torch threads of the render thread; default all cores but one."
+        None,
+        ge=1,
+        le=256,
+        description="torch threads for renders; default every core, one fewer while a GAN Lab session plays.",
+    )
+    max_queued_renders: int = Field(
+        4, ge=1, le=1000, description="Renders one client may have waiting or running; more are answered 'busy'."
+    )
+    progress_after_s: float = Field(
+        0.3, ge=0, le=60, description="A render running longer than this reports the synthesis layer it is on."
     )
 
 

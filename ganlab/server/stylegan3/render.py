@@ -12,10 +12,12 @@ render thread), because the transform buffer is shared state of the model.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import platform
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +45,7 @@ class RenderResult:
     image: np.ndarray
     render_ms: float
     layer: dict | None = None  # {name, size, channels, channel, rgb, mean, std, max_abs} for a layer view
+    threads: int | None = None  # CPU threads it rendered with
 
 
 def map_seeds(G, seeds: list[int], params: RenderParams, device) -> dict[int, torch.Tensor]:
@@ -84,17 +87,40 @@ def _rgb(image: np.ndarray) -> np.ndarray:
     return np.repeat(image, 3, axis=2) if image.shape[2] == 1 else image
 
 
+@contextlib.contextmanager
+def layer_progress(G, on_layer: Callable[[int, int, str], None] | None):
+    """Call `on_layer(index, count, name)` as synthesis starts each stage ("input", then each layer),
+    through forward pre-hooks that are removed afterwards. count = the stages of a full image."""
+    if on_layer is None:
+        yield
+        return
+    synthesis = G.synthesis
+    names = ["input", *synthesis.layer_names]
+    hooks = []
+    for index, name in enumerate(names):
+        module = getattr(synthesis, name)
+        hooks.append(module.register_forward_pre_hook(lambda *_, i=index, n=name: on_layer(i, len(names), n)))
+    try:
+        yield
+    finally:
+        for hook in hooks:
+            hook.remove()
+
+
 @torch.no_grad()
-def render(G, params: RenderParams, device) -> RenderResult:
-    """Render `params` with generator `G` on `device` (params already checked for this model)."""
+def render(G, params: RenderParams, device, on_layer=None) -> RenderResult:
+    """Render `params` with generator `G` on `device` (params already checked for this model);
+    `on_layer(index, count, name)` hears which synthesis stage is running."""
     start = time.perf_counter()
     set_input_transform(G, params.translate, params.rotate)
     ws = compute_ws(G, params, device)
     layer = None
     if params.layer is None:
-        image = to_uint8(synthesize(G, ws))[0]
+        with layer_progress(G, on_layer):
+            image = to_uint8(synthesize(G, ws))[0]
     else:
-        feat = capture_layer(G, ws, params.layer)[0]  # the forward stops at that layer
+        with layer_progress(G, on_layer):
+            feat = capture_layer(G, ws, params.layer)[0]  # the forward stops at that layer
         view = LayerView(channel=params.layer_channel, rgb=params.layer_rgb, gain_db=params.layer_gain_db)
         image = _rgb(layer_image(feat, view))
         layer = {"name": params.layer, "size": int(feat.shape[-1]), "rgb": params.layer_rgb, **view.stats}

@@ -4,6 +4,8 @@
 * `POST /api/stylegan3/models?filename=NAME.pkl`: upload a network (raw request body).
 * `GET  /api/stylegan3/models/{id}/layers`: resolution, num_ws, c_dim and the layer table (loads it).
 * `GET  /api/stylegan3/device`, `GET /api/stylegan3/schema`: device badge and RenderParams schema.
+* `GET  /api/stylegan3/hub`: the hub catalog (what is downloaded) and running downloads.
+* `POST /api/stylegan3/downloads` {source}, `GET` it, `DELETE /api/stylegan3/downloads/{key}`: downloads.
 * `POST /api/stylegan3/generate`: RenderParams JSON -> PNG with the settings in its text metadata.
 * `WS   /ws/stylegan3`: interactive rendering, latest request wins (stylegan3_socket.py).
 
@@ -14,16 +16,17 @@ so every client reads the offending field the same way.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, WebSocket
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, WebSocket
 from fastapi.responses import Response
 
 from ganlab.server.origin import CLOSE_POLICY, origin_allowed
 from ganlab.server.stylegan3.params import SEED_MAX, FieldError, RenderParams
-from ganlab.server.stylegan3.service import StyleGAN3Service, get_service
+from ganlab.server.stylegan3.service import BusyError, StyleGAN3Service, get_service
 from ganlab.server.stylegan3.socket import RenderSocket
 from ganlab.server.stylegan3.uploads import (
     adopt_upload,
@@ -91,6 +94,37 @@ async def upload_model(
     return {**entry, "layers": model.info["layers"], "num_ws": model.info["num_ws"]}
 
 
+@router.get("/api/stylegan3/hub")
+def hub(service: Service) -> dict:
+    """Every hub model (name, config, resolution, training set, size, licence, URL, whether it is
+    here) and the downloads the server knows about."""
+    return service.downloads.snapshot()
+
+
+@router.get("/api/stylegan3/downloads")
+def list_downloads(service: Service) -> list[dict]:
+    return [job.as_dict() for job in service.downloads.jobs.values()]
+
+
+@router.post("/api/stylegan3/downloads", status_code=202)
+async def start_download(service: Service, body: Annotated[dict, Body()]) -> dict:
+    """Start (or join) the download of `{"source": NAME or https URL}`; progress via GET or the socket.
+    Another page's Origin is refused before this runs (origin.GuardMiddleware)."""
+    try:
+        return service.downloads.start(body.get("source")).as_dict()
+    except FieldError as error:
+        raise field_http_error(error) from None
+
+
+@router.delete("/api/stylegan3/downloads/{key}")
+async def cancel_download(key: str, service: Service) -> dict:
+    """Cancel a running download: its partial file is deleted."""
+    try:
+        return service.downloads.cancel(key).as_dict()
+    except FieldError as error:
+        raise field_http_error(error, "path") from None
+
+
 @router.get("/api/stylegan3/device")
 def device(service: Service) -> dict:
     """What the device badge shows."""
@@ -126,7 +160,21 @@ def settings_filename(params: RenderParams, suffix: str = "png") -> str:
     return "sg3_" + "_".join(parts) + f".{suffix}"
 
 
-async def _render_png(service: StyleGAN3Service, params: RenderParams, grid: tuple[int, int] | None = None):
+def busy_http_error(error: BusyError) -> HTTPException:
+    """429 with Retry-After, in the same detail shape as every other error."""
+    return HTTPException(
+        429, detail=[{"loc": ["body"], "msg": str(error), "type": "busy"}], headers={"Retry-After": "1"}
+    )
+
+
+def client_key(request: Request) -> str:
+    """Whom a render counts against: the peer address (every tab of one browser shares it)."""
+    return request.client.host if request.client else "unknown"
+
+
+async def _render_png(
+    service: StyleGAN3Service, params: RenderParams, client: str, grid: tuple[int, int] | None = None
+):
     import numpy as np
 
     from ganlab.server.stylegan3.render import encode_png
@@ -136,13 +184,13 @@ async def _render_png(service: StyleGAN3Service, params: RenderParams, grid: tup
         model = await service.get_model(params.model)
         if grid is None:
             result, png = await service.render(
-                model, params, lambda r: encode_png(r.image, _meta(params, model))
+                model, params, lambda r: encode_png(r.image, _meta(params, model)), client=client
             )
             return png, result.render_ms
         tiles, total_ms = [], 0.0
         for i in range(grid[0] * grid[1]):
             result, _ = await service.render(
-                model, params.model_copy(update={"seed": (params.seed + i) & SEED_MAX})
+                model, params.model_copy(update={"seed": (params.seed + i) & SEED_MAX}), client=client
             )
             tiles.append(result.image)
             total_ms += result.render_ms
@@ -151,6 +199,8 @@ async def _render_png(service: StyleGAN3Service, params: RenderParams, grid: tup
         ), total_ms
     except FieldError as error:
         raise field_http_error(error) from None
+    except BusyError as error:
+        raise busy_http_error(error) from None
 
 
 def _meta(params: RenderParams, model) -> dict:
@@ -174,9 +224,9 @@ def _png_response(png: bytes, render_ms: float, filename: str) -> Response:
     response_class=Response,
     responses={200: {"content": {"image/png": {}}, "description": "The image as PNG"}},
 )
-async def generate(params: RenderParams, service: Service) -> Response:
+async def generate(params: RenderParams, service: Service, request: Request) -> Response:
     """Render one image as PNG; its settings are in the PNG text chunk `ganlab.settings` and the filename."""
-    png, render_ms = await _render_png(service, params)
+    png, render_ms = await _render_png(service, params, client_key(request))
     return _png_response(png, render_ms, settings_filename(params))
 
 
@@ -188,6 +238,7 @@ async def generate(params: RenderParams, service: Service) -> Response:
 async def grid(
     params: RenderParams,
     service: Service,
+    request: Request,
     rows: Annotated[int, Query(ge=1, le=8)] = 3,
     cols: Annotated[int, Query(ge=1, le=8)] = 3,
 ) -> Response:
@@ -195,7 +246,7 @@ async def grid(
     limit = service.config.max_grid
     if rows > limit or cols > limit:
         raise field_http_error(FieldError("rows" if rows > limit else "cols", f"at most {limit}"), "query")
-    png, render_ms = await _render_png(service, params, (rows, cols))
+    png, render_ms = await _render_png(service, params, client_key(request), (rows, cols))
     return _png_response(png, render_ms, settings_filename(params).replace("sg3_", f"sg3_grid{rows}x{cols}_"))
 
 
@@ -206,5 +257,7 @@ async def stylegan3_socket(websocket: WebSocket) -> None:
         await websocket.close(code=CLOSE_POLICY, reason="origin not allowed")
         return
     await websocket.accept()
-    service = await asyncio.to_thread(get_service, websocket.app)  # the first call imports torch
+    if getattr(websocket.app.state, "stylegan3", None) is None:  # the first call imports torch: seconds
+        await websocket.send_text(json.dumps({"type": "starting", "message": "Starting the StyleGAN3 engine…"}))
+    service = await asyncio.to_thread(get_service, websocket.app)
     await RenderSocket(websocket, service).serve()

@@ -1,4 +1,4 @@
-"""The StyleGAN3 side of the server: registry, device, and the two worker threads it runs on.
+"""The StyleGAN3 side of the server: registry, downloads, device, and the worker threads it runs on.
 
 Everything slow happens off the event loop. Renders go to one render thread, so they are
 serialised (the model's transform buffer is shared state, and on a small CPU a second
@@ -10,6 +10,7 @@ renders of a model that is already in memory.
 from __future__ import annotations
 
 import asyncio
+import collections
 import os
 import threading
 import time
@@ -26,32 +27,90 @@ Progress = Callable[[dict], Awaitable[None]]
 _create_lock = threading.Lock()
 
 
+class BusyError(RuntimeError):
+    """A client already has its quota of renders waiting or running; it should retry later."""
+
+    def __init__(self, limit: int):
+        super().__init__(
+            f"busy: this client already has {limit} render(s) waiting or running "
+            f"(GANLAB_SG3_MAX_QUEUED_RENDERS={limit}); try again when one has finished"
+        )
+        self.limit = limit
+
+
 class StyleGAN3Service:
     """One per app; created on first use so the GAN Lab tab never pays for torch or a model."""
 
-    def __init__(self, models_dir, device_name: str, config: StyleGAN3Config | None = None):
+    def __init__(
+        self,
+        models_dir,
+        device_name: str,
+        config: StyleGAN3Config | None = None,
+        playing_sessions: Callable[[], int] | None = None,
+        hub_config=None,
+    ):
+        from ganlab.server.stylegan3.downloads import DownloadManager
         from ganlab.stylegan3.device import pick_device
 
         self.config = config or StyleGAN3Config()
         self.device = pick_device(device_name)
         self.registry = ModelRegistry(models_dir, self.device, self.config)
-        # One core stays free for the event loop and the GAN Lab sessions; torch's thread count
-        # is per calling thread, so this does not change the sessions' single-thread setting.
-        self.render_threads = self.config.render_threads or max(1, (os.cpu_count() or 1) - 1)
-        self._render_pool = ThreadPoolExecutor(
-            1, thread_name_prefix="sg3-render", initializer=self._init_thread
-        )
+        self.downloads = DownloadManager(self.registry, hub_config)
+        self.playing_sessions = playing_sessions or (lambda: 0)
+        self.cores = usable_cores()
+        self.render_threads = self.threads_now()
+        self._render_pool = ThreadPoolExecutor(1, thread_name_prefix="sg3-render")
         self._load_pool = ThreadPoolExecutor(1, thread_name_prefix="sg3-load")
+        # Renders each client has waiting or running on the render thread: one thread serves
+        # everyone, so without a bound one client could queue work that others wait behind.
+        self._queued: collections.Counter[str] = collections.Counter()
+        self._queued_lock = threading.Lock()
 
-    def _init_thread(self) -> None:
+    def threads_now(self) -> int:
+        """torch threads for the next render: every core while no GAN Lab session is playing, one
+        core fewer per playing session (each trains on one thread), never fewer than one.
+        GANLAB_SG3_RENDER_THREADS fixes the number instead."""
+        if self.config.render_threads:
+            return self.config.render_threads
+        try:
+            playing = int(self.playing_sessions())
+        except Exception:  # the sessions' registry is another part's: never let it break a render
+            playing = 0
+        return max(1, self.cores - playing)
+
+    def _set_threads(self) -> int:
         import torch
 
-        torch.set_num_threads(self.render_threads)
+        # torch's intra-op thread count is process-wide (not per thread), so it is set before
+        # every render rather than once for the render thread.
+        threads = self.threads_now()
+        if torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
+        self.render_threads = threads
+        return threads
+
+    def _take_slot(self, client: str) -> None:
+        limit = self.config.max_queued_renders
+        with self._queued_lock:
+            if self._queued[client] >= limit:
+                raise BusyError(limit)
+            self._queued[client] += 1
+
+    def _free_slot(self, client: str) -> None:
+        with self._queued_lock:
+            self._queued[client] -= 1
+            if self._queued[client] <= 0:
+                del self._queued[client]
+
+    def queued(self, client: str) -> int:
+        """Renders `client` has waiting or running now."""
+        with self._queued_lock:
+            return self._queued[client]
 
     def device_info(self) -> dict:
         from ganlab.server.stylegan3.render import device_info
 
-        return device_info(self.device, self.render_threads)
+        return device_info(self.device, self.threads_now())
 
     async def in_load_thread(self, fn, *args):
         """Run `fn(*args)` on the load thread (reading and building networks)."""
@@ -91,21 +150,52 @@ class StyleGAN3Service:
             )
         return model
 
-    async def render(self, model: LoadedModel, params: RenderParams, encode=None) -> tuple:
-        """Check `params` against the model, render on the render thread, and encode there too."""
+    async def render(
+        self, model: LoadedModel, params: RenderParams, encode=None, client: str = "local", on_layer=None
+    ) -> tuple:
+        """Check `params` against the model, render on the render thread, and encode there too.
+        `on_layer(index, count, name)` is called on the render thread as synthesis reaches each
+        layer. BusyError when `client` already has `max_queued_renders` renders waiting or running."""
         from ganlab.server.stylegan3.render import render  # torch: imported on first use, not with the app
 
         check_for_model(params, model.info)
 
         def work():
-            result = render(model.G, params, self.device)
+            threads = self._set_threads()
+            result = render(model.G, params, self.device, on_layer)
+            result.threads = threads
             return result, (encode(result) if encode else None)
 
-        return await self.in_render_thread(work)
+        self._take_slot(client)
+        try:
+            future = self._render_pool.submit(work)
+        except BaseException:
+            self._free_slot(client)
+            raise
+        # Freed when the work ends, not when the caller stops waiting: a closed socket's render
+        # still occupies the thread until it finishes.
+        future.add_done_callback(lambda _: self._free_slot(client))
+        return await asyncio.wrap_future(future)
 
     def close(self) -> None:
+        self.downloads.close()
         self._render_pool.shutdown(wait=False, cancel_futures=True)
         self._load_pool.shutdown(wait=False, cancel_futures=True)
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity, e.g. a container's share), not the host's."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def playing_sessions(app: FastAPI) -> int:
+    """GAN Lab sessions of this app that are training right now (read-only look at their registry)."""
+    registry = getattr(app.state, "sessions", None)
+    sessions = getattr(registry, "sessions", None) or {}
+    # A session trains only while it plays and a client watches it (training_loop.py).
+    return sum(1 for s in list(sessions.values()) if getattr(s, "state", None) == "playing" and s.owner is not None)
 
 
 def get_service(app: FastAPI) -> StyleGAN3Service:
@@ -116,6 +206,8 @@ def get_service(app: FastAPI) -> StyleGAN3Service:
             service = getattr(app.state, "stylegan3", None)
             if service is None:
                 settings = app.state.settings
-                service = StyleGAN3Service(settings.models_dir, settings.device)
+                service = StyleGAN3Service(
+                    settings.models_dir, settings.device, playing_sessions=lambda: playing_sessions(app)
+                )
                 app.state.stylegan3 = service
     return service

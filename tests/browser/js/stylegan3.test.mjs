@@ -3,9 +3,11 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { decodeImageFrame } from "../../../ganlab/static/js/stylegan3/connection.js";
+import { formatBytes, formatSeconds, progressFraction, progressLine } from "../../../ganlab/static/js/stylegan3/downloadtext.js";
 import { moveLatent } from "../../../ganlab/static/js/stylegan3/latent.js";
 import { presetRanges } from "../../../ganlab/static/js/stylegan3/mixing.js";
 import { formatValue, parseValue, readHashParams, renderDefaults } from "../../../ganlab/static/js/stylegan3/params.js";
+import { renderFraction } from "../../../ganlab/static/js/stylegan3/tab.js";
 import { createRateMeter } from "../../../ganlab/static/js/stylegan3/viewer.js";
 
 // The parts of GET /api/stylegan3/schema these tests need, in pydantic's shapes.
@@ -70,4 +72,30 @@ test("the frame-rate meter counts arrivals over its window", () => {
   for (const t of [0, 250, 500, 750, 1000]) meter.tick(t);
   assert.equal(meter.rate(1000), 4);
   assert.equal(meter.rate(5000), 0);
+});
+
+test("download progress reads like the CLI: bytes, percent, rate, time left", () => {
+  assert.equal(formatBytes(283e6), "283 MB");
+  assert.equal(formatBytes(12_345_678), "12.3 MB");
+  assert.equal(formatBytes(1.5e9), "1.5 GB");
+  assert.equal(formatSeconds(75), "1 min 15 s");
+  assert.equal(formatSeconds(8.2), "8 s");
+  const running = { state: "downloading", phase: "downloading", done: 12.3e6, total: 283e6, total_known: true,
+    rate_bps: 5.1e6, eta_s: 53 };
+  assert.equal(progressLine(running), "12.3 MB of 283 MB · 4% · 5.1 MB/s · 53 s left");
+  assert.ok(Math.abs(progressFraction(running) - 12.3 / 283) < 1e-9);
+  const unknown = { ...running, total: 283e6, total_known: false, eta_s: null };
+  assert.equal(progressLine(unknown), "12.3 MB · 5.1 MB/s");
+  assert.equal(progressFraction(unknown), null); // an indeterminate bar, not a made-up percentage
+  assert.match(progressLine({ ...running, phase: "checking" }), /safe loader/);
+});
+
+test("render progress weighs the large late layers more than the early ones", () => {
+  const layers = [{ size: 36, channels: 512 }, { size: 36, channels: 512 }, { size: 148, channels: 256 },
+    { size: 256, channels: 3 }];
+  assert.equal(renderFraction(layers, 0), 0);
+  assert.equal(renderFraction(layers, 4), 1);
+  const early = renderFraction(layers, 2);
+  assert.ok(early > 0 && early < 0.2, String(early)); // 1 of 3 layers started, but a small share of the work
+  assert.equal(renderFraction([], 1), null);
 });

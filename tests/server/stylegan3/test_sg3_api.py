@@ -25,7 +25,7 @@ from PIL import Image
 
 from tests.conftest import LiveServer, start_server
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(120)
 MICRO = dict(
     z_dim=16,
     c_dim=3,
@@ -244,8 +244,11 @@ def test_valid_upload_is_listed_and_renders(sg3: LiveServer, tmp_path: Path) -> 
 
 
 async def ws_open(server: LiveServer):
+    """A connected socket and its `hello` (the very first socket may hear `starting` before it)."""
     ws = await websockets.connect(f"ws://127.0.0.1:{server.port}/ws/stylegan3", open_timeout=10)
-    hello = json.loads(await ws.recv())
+    hello = json.loads(await asyncio.wait_for(ws.recv(), 30))
+    if hello["type"] == "starting":
+        hello = json.loads(await asyncio.wait_for(ws.recv(), 30))
     return ws, hello
 
 
@@ -254,7 +257,7 @@ def split_frame(data: bytes) -> tuple[dict, bytes]:
     return json.loads(data[4 : 4 + length]), data[4 + length :]
 
 
-async def receive_until(ws, done, timeout: float = 20.0) -> list:
+async def receive_until(ws, done, timeout: float = 60.0) -> list:
     """Messages (dicts, or (header, jpeg) for frames) until `done(message)` is true."""
     seen, deadline = [], time.monotonic() + timeout
     while True:

@@ -19,7 +19,7 @@ export function decodeImageFrame(buffer) {
   return { header, blob: new Blob([new Uint8Array(buffer, 4 + length)], { type: "image/jpeg" }) };
 }
 
-/** `handlers`: hello, progress, model, error, done, frame, connection. */
+/** `handlers`: starting, hello, progress, model, download, error, done, frame, connection. */
 export function connectRender(handlers) {
   let ws = null;
   let attempt = 0;
@@ -91,6 +91,8 @@ export function connectRender(handlers) {
   return {
     /** Queue-free request: returns the id sent, or null when it is held for later. */
     request: submit,
+    /** A message outside the render flow (downloads): sent now if connected, never held. */
+    send: (message) => rawSend({ ...message, id: nextId++ }),
     /** True while a request is rendering or waiting to be sent. */
     busy: () => inflight !== null || held !== null,
     close() { stopped = true; ws?.close(); },

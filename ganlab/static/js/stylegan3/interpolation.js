@@ -20,6 +20,7 @@ export function createInterpolation({ get, request, animator, maxFrames }) {
   const canvas = el("canvas", { className: "sg3-interp", width: 128, height: 128, hidden: true });
   canvas.dataset.role = "sg3-interp";
   const note = el("span", { className: "sg3-hint" });
+  const bar = el("progress", { className: "sg3-job-bar", max: 1, value: 0, hidden: true });
   let bitmaps = [];
   let clock = 0;
   let status = ""; // set by `done`; frames decode asynchronously and must not overwrite it
@@ -50,11 +51,13 @@ export function createInterpolation({ get, request, animator, maxFrames }) {
     if (toSeed === params.seed) { toSeed = (params.seed + 1) % SEED_MAX; target.set(toSeed); }
     request({ type: "interpolate", params, to_seed: toSeed, steps });
     note.textContent = `rendering ${steps} frames…`;
+    bar.value = 0;
+    bar.hidden = false;
     status = "";
     expected = steps;
   });
   const root = section("Interpolation", target.root, stepSlider.root, fpsSlider.root,
-    el("div", { className: "sg3-buttons" }, render, button("Stop", stop), note), canvas);
+    el("div", { className: "sg3-buttons" }, render, button("Stop", stop), note), bar, canvas);
 
   return {
     root,
@@ -62,7 +65,9 @@ export function createInterpolation({ get, request, animator, maxFrames }) {
       const bitmap = await createImageBitmap(blob);
       bitmaps[header.index] = bitmap;
       canvas.hidden = false;
-      note.textContent = status || `${bitmaps.filter(Boolean).length}/${header.count} frames`;
+      const got = bitmaps.filter(Boolean).length;
+      note.textContent = status || `${got} of ${header.count} frames`;
+      bar.value = got / header.count;
       if (header.index === 1) play();
       if (header.index === 0) { canvas.width = bitmap.width; canvas.height = bitmap.height; canvas.getContext("2d").drawImage(bitmap, 0, 0); }
     },
@@ -70,6 +75,14 @@ export function createInterpolation({ get, request, animator, maxFrames }) {
       if (message.kind !== "interpolate") return;
       status = message.superseded ? "stopped by a newer request" : `${expected} frames, playing`;
       note.textContent = status;
+      bar.hidden = true;
+    },
+    /** Render progress inside the job: frame n of N, and its layer. */
+    progress(m) {
+      if (m.kind !== "interpolate" || status) return;
+      bar.hidden = false;
+      bar.value = (m.frame + (m.layer_index + 1) / m.layer_count) / m.frames;
+      note.textContent = `frame ${m.frame + 1} of ${m.frames} · layer ${m.layer_index + 1} of ${m.layer_count}`;
     },
   };
 }

@@ -1,35 +1,15 @@
 /**
  * The model picker: every network the server lists (the untrained demo first, labelled as
- * such), load progress, a short guide to NVIDIA's official pickles, and upload.
+ * such), load progress and upload. Getting NVIDIA's networks is the hub's job (hub.js).
  */
 
 import { button, el, section } from "./widgets.js";
 
-const NGC = "https://api.ngc.nvidia.com/v2/models/nvidia/research/stylegan3/versions/1/files/";
-const SUGGESTED = ["stylegan3-t-ffhqu-256x256.pkl", "stylegan3-r-ffhqu-256x256.pkl", "stylegan3-t-afhqv2-512x512.pkl",
-  "stylegan3-r-ffhq-1024x1024.pkl"];
-
 function label(model) {
   const bits = [model.resolution ? `${model.resolution}px` : null, model.config, model.conditional ? "conditional" : null];
-  const size = model.size_bytes ? `${(model.size_bytes / 2 ** 20).toFixed(0)} MB` : null;
+  const size = model.size_bytes ? `${(model.size_bytes / 1e6).toFixed(0)} MB` : null;
   const facts = [...bits, size].filter(Boolean).join(", ");
   return `${model.loaded ? "● " : ""}${model.name}${facts && !model.untrained ? ` (${facts})` : ""}`;
-}
-
-function guide() {
-  const list = el("ul");
-  for (const name of SUGGESTED) list.append(el("li", {}, el("code", { textContent: name })));
-  return el("details", { className: "sg3-guide" },
-    el("summary", { textContent: "Getting real StyleGAN3 models" }),
-    el("p", { textContent: "The demo has random weights: its images are abstract patterns, but translation and " +
-      "rotation equivariance already show. For faces, animals or art, download one of NVIDIA's official " +
-      "network pickles (NVIDIA Source Code License: non-commercial use) from" }),
-    el("p", {}, el("code", { textContent: NGC + "<name>" })),
-    el("p", { textContent: "for example (256px models render fastest on a CPU):" }), list,
-    el("p", {}, "Put the file in the server's models folder, ", el("code", { textContent: "GANLAB_MODELS_DIR" }),
-      " (default ", el("code", { textContent: "./models" }), "), and press ↻, or upload it here. Files are read " +
-      "without running any code from them; .safetensors files from ", el("code", { textContent: "ganlab stylegan3 convert" }),
-      " load fastest."));
 }
 
 async function uploadFile(file) {
@@ -70,9 +50,9 @@ export function createModelPanel({ onPick, notify }) {
     }
   });
   const warning = el("p", { className: "sg3-untrained", hidden: true,
-    textContent: "Untrained demo network (random weights): expect abstract patterns, not faces." });
+    textContent: "Untrained demo (random weights): soft colour fields, not faces. Get a real model below." });
   const root = section("Model", el("div", { className: "sg3-model-row" }, select, refresh, uploadButton, file),
-    el("div", { className: "sg3-model-row" }, progress, status), warning, guide());
+    el("div", { className: "sg3-model-row" }, progress, status), warning);
   let models = [];
   let current = null;
 

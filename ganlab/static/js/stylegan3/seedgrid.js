@@ -13,6 +13,7 @@ export function createSeedGrid({ get, set, request, maxGrid }) {
     title: "Click a tile to use its seed" });
   canvas.dataset.role = "sg3-grid";
   const note = el("span", { className: "sg3-hint" });
+  const bar = el("progress", { className: "sg3-job-bar", max: 1, value: 0, hidden: true });
   let job = null; // {base, cols, rows, done} of the grid on show
   let stopped = false; // a newer request interrupted the grid (the server stops jobs between frames)
 
@@ -22,6 +23,8 @@ export function createSeedGrid({ get, set, request, maxGrid }) {
     request({ type: "grid", params, rows: n, cols: n });
     stopped = false;
     note.textContent = `rendering ${n * n} seeds from ${params.seed}…`;
+    bar.value = 0;
+    bar.hidden = false;
   });
   canvas.addEventListener("click", (e) => {
     if (!job) return;
@@ -30,7 +33,7 @@ export function createSeedGrid({ get, set, request, maxGrid }) {
     const row = Math.floor(((e.clientY - box.top) / box.height) * job.rows);
     set({ seed: job.base + row * job.cols + col, seed_offset: [0, 0] });
   });
-  const root = section("Seed grid", el("div", { className: "sg3-buttons" }, size, go, note), canvas);
+  const root = section("Seed grid", el("div", { className: "sg3-buttons" }, size, go, note), bar, canvas);
 
   return {
     root,
@@ -49,11 +52,21 @@ export function createSeedGrid({ get, set, request, maxGrid }) {
       bitmap.close();
       canvas.hidden = false;
       job.done = header.index + 1;
-      note.textContent = `${job.done}/${header.count} tiles${stopped ? " (stopped by a newer request)" : ""}`;
+      note.textContent = `${job.done} of ${header.count} tiles${stopped ? " (stopped by a newer request)" : ""}`;
+      bar.value = job.done / header.count;
+      bar.hidden = job.done === header.count;
+    },
+    /** Render progress inside the grid: tile n of N, and the layer of that tile. */
+    progress(m) {
+      if (m.kind !== "grid" || stopped) return;
+      bar.hidden = false;
+      bar.value = (m.frame + (m.layer_index + 1) / m.layer_count) / m.frames;
+      note.textContent = `tile ${m.frame + 1} of ${m.frames} · layer ${m.layer_index + 1} of ${m.layer_count}`;
     },
     done(message) {
       if (message.kind !== "grid" || !message.superseded) return;
       stopped = true;
+      bar.hidden = true;
       note.textContent += " (stopped by a newer request)";
     },
   };

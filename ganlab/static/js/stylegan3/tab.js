@@ -8,6 +8,7 @@ import { createStore } from "../store.js";
 import { createAnimator } from "./animator.js";
 import { connectRender } from "./connection.js";
 import { createEquivariancePanel } from "./equivariance.js";
+import { createHub } from "./hub.js";
 import { createInterpolation } from "./interpolation.js";
 import { createLatentPanel, moveLatent } from "./latent.js";
 import { createLayerPanel } from "./layers.js";
@@ -64,8 +65,33 @@ function throttle(fn, waitMs) {
   };
 }
 
+/**
+ * Share of a render done when synthesis starts stage `index`, weighted by each layer's work
+ * (in x out channels x size^2: the late, large layers cost far more than the early ones).
+ */
+export function renderFraction(layers, index) {
+  if (!layers || layers.length < 2) return null;
+  const cost = layers.map((l, i) => (i ? layers[i - 1].channels * l.channels * l.size ** 2 : 0));
+  const total = cost.reduce((a, b) => a + b, 0);
+  return total ? cost.slice(0, index).reduce((a, b) => a + b, 0) / total : null;
+}
+
+/** What the image area says while the server works: loading a model, or rendering layer n of N. */
+function busyText(m, name, layers) {
+  const elapsed = `${m.elapsed_s.toFixed(1)} s`;
+  const estimate = m.estimate_s ? ` of about ${m.estimate_s.toFixed(1)} s` : "";
+  if (m.phase === "loading") return [`Loading ${name}… ${elapsed}${estimate}`, m.estimate_s ? m.elapsed_s / m.estimate_s : null];
+  if (m.phase === "ready") return [`Rendering the first image of ${name}…`, null];
+  const stage = m.layer === "input" ? "the Fourier input" : `layer ${m.layer}`;
+  const fraction = renderFraction(layers, m.layer_index) ?? m.layer_index / m.layer_count;
+  return [`Rendering ${stage} (${m.layer_index + 1} of ${m.layer_count}) · ${elapsed}${estimate}`, fraction];
+}
+
 export async function mountStyleGAN3Tab(root) {
   injectCss();
+  root.classList.add("sg3-tab");
+  root.replaceChildren(el("p", { className: "sg3-starting", textContent:
+    "Starting the StyleGAN3 engine (PyTorch loads once; a few seconds the first time)…" }));
   const schema = await fetchRenderSchema();
   const defaults = renderDefaults(schema);
   const limits = schema["x-limits"] || { max_grid: 4, max_frames: 60 };
@@ -91,12 +117,19 @@ export async function mountStyleGAN3Tab(root) {
   const grid = createSeedGrid({ get: () => requestParams(get(), schema), set, request, maxGrid: limits.max_grid });
   const interp = createInterpolation({ get: () => requestParams(get(), schema), request, animator,
     maxFrames: limits.max_frames });
+  const hub = createHub({ request: (message) => conn.send(message), onUse: (id) => pickModel(id) });
+  let device = null;
+  const showDevice = (threads) => {
+    const what = device.type === "cuda" ? device.label : `CPU · ${threads} thread${threads > 1 ? "s" : ""}`;
+    badge.textContent = what + (device.precision ? ` · ${device.precision}` : "");
+  };
+  let lastFrameId = 0; // progress of a request whose frame is already shown is stale
+  const modelName = (id) => (id === "demo" ? "the demo network" : id);
 
-  root.classList.add("sg3-tab");
   root.replaceChildren(
-    el("div", { className: "sg3-top" }, el("strong", { textContent: "StyleGAN3" }), badge), banner.root,
+    el("div", { className: "sg3-top" }, el("strong", { textContent: "StyleGAN3" }), badge), banner.root, hub.lead,
     el("div", { className: "sg3-layout" },
-      el("div", { className: "sg3-column" }, models.root, latent.root, truncation.root),
+      el("div", { className: "sg3-column" }, models.root, hub.panel, latent.root, truncation.root),
       el("div", { className: "sg3-column sg3-center" }, viewer.root, layers.root),
       el("div", { className: "sg3-column" }, equivariance.root, mixing.root, grid.root, interp.root)));
 
@@ -120,15 +153,31 @@ export async function mountStyleGAN3Tab(root) {
     render();
   });
 
+  viewer.busy("Starting the StyleGAN3 engine…");
   conn = connectRender({
     connection(state) { if (state === "closed") banner.show("StyleGAN3 connection lost; reconnecting…", 3000); },
+    starting: (m) => viewer.busy(m.message),
     hello(m) {
-      badge.textContent = m.device.label + (m.device.precision ? ` · ${m.device.precision}` : "");
-      badge.classList.toggle("cuda", m.device.type === "cuda");
+      device = m.device;
+      showDevice(device.threads);
+      badge.classList.toggle("cuda", device.type === "cuda");
       models.setModels(m.models);
+      if (m.hub) hub.setHub(m.hub);
+      hub.setLocalModels(m.models);
+      viewer.busy(`Preparing ${modelName(get().model)}…`);
       pickModel(get().model);
     },
-    progress: (m) => models.progress(m),
+    progress(m) {
+      if (m.phase !== "render") models.progress(m);
+      if (m.phase === "render" && m.kind !== "render") { grid.progress(m); interp.progress(m); return; }
+      if (m.model !== get().model || (m.phase === "render" && m.id <= lastFrameId)) return;
+      const info = store.get("info");
+      viewer.busy(...busyText(m, modelName(m.model), info && info.model === m.model ? info.layers : null));
+    },
+    download(m) {
+      if (m.download.models) { models.setModels(m.download.models); hub.setLocalModels(m.download.models); }
+      hub.update(m.download);
+    },
     model(m) {
       if (m.model !== get().model) return;
       for (const panel of [truncation, mixing, layers]) panel.setModel(m.info);
@@ -136,15 +185,16 @@ export async function mountStyleGAN3Tab(root) {
       render();
     },
     error(m) {
-      const where = m.field ? `${m.field}: ` : "";
+      const where = m.field && m.field !== "message" ? `${m.field}: ` : "";
       banner.show(`${where}${m.message}`);
-      if (m.field === "model") models.failed(m.message);
+      if (m.field === "model") { models.failed(m.message); viewer.busy(`Could not load ${modelName(get().model)}.`, 0); }
     },
     done(m) { grid.done(m); interp.done(m); },
     frame(f) {
+      if (f.header.threads && device) showDevice(f.header.threads); // fewer while a GAN Lab session plays
       if (f.header.kind === "grid") grid.frame(f);
       else if (f.header.kind === "interpolate") interp.frame(f);
-      else viewer.show(f);
+      else { lastFrameId = Math.max(lastFrameId, Number(f.header.id) || 0); viewer.show(f); }
     },
   });
   for (const panel of panels) panel.update(get());
@@ -164,6 +214,6 @@ export async function mountStyleGAN3Tab(root) {
     while (conn.busy()) await new Promise((resolve) => setTimeout(resolve, 20));
     await viewer.drawn();
   }
-  window.ganlabStyleGAN3 = { store, schema, animator, settled }; // for tests and the console
+  window.ganlabStyleGAN3 = { store, schema, animator, settled, hub }; // for tests and the console
   return { store };
 }

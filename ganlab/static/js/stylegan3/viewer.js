@@ -1,7 +1,9 @@
 /**
  * The image area: a canvas showing the newest frame (the image, or a layer's output), a
  * caption saying what is shown, the time per image and the achieved frames/s, and the PNG
- * download. Frames are drawn in arrival order; CSS scales the canvas up.
+ * download. Frames are drawn in arrival order; CSS scales the canvas up. While the engine
+ * starts, a model loads or a render takes long, an overlay on the image says what is
+ * happening, with a progress bar (the synthesis layer the server is on).
  */
 
 import { button, el, ms } from "./widgets.js";
@@ -67,7 +69,11 @@ export function createViewer({ getParams, onError, onDrag }) {
     title: "Drag to move through latent space" });
   canvas.dataset.role = "sg3-image";
   if (onDrag) bindDrag(canvas, onDrag);
-  const note = el("div", { className: "sg3-caption", textContent: "No image yet." });
+  const note = el("div", { className: "sg3-caption", textContent: "" });
+  const overlayText = el("div", { className: "sg3-overlay-text" });
+  const overlayBar = el("progress", { className: "sg3-overlay-bar", max: 1 });
+  const overlay = el("div", { className: "sg3-overlay", hidden: true }, overlayText, overlayBar);
+  overlay.dataset.role = "sg3-busy";
   const timing = el("span", { className: "sg3-timing", textContent: "—" });
   timing.dataset.role = "sg3-timing";
   const download = button("Download PNG", async () => {
@@ -76,7 +82,7 @@ export function createViewer({ getParams, onError, onDrag }) {
     download.disabled = false;
   });
   download.dataset.role = "sg3-download";
-  const root = el("div", { className: "sg3-viewer" }, el("div", { className: "sg3-frame" }, canvas), note,
+  const root = el("div", { className: "sg3-viewer" }, el("div", { className: "sg3-frame" }, canvas, overlay), note,
     el("div", { className: "sg3-viewer-tools" }, timing, download));
   const meter = createRateMeter();
   let chain = Promise.resolve();
@@ -90,6 +96,8 @@ export function createViewer({ getParams, onError, onDrag }) {
     canvas.getContext("2d").drawImage(bitmap, 0, 0);
     canvas.classList.toggle("sg3-pixelated", bitmap.width < 256);
     canvas.dataset.frames = String(++frames);
+    canvas.classList.remove("sg3-empty");
+    overlay.hidden = true;
     canvas.dataset.id = String(header.id);
     note.textContent = caption(header);
     meter.tick();
@@ -97,8 +105,17 @@ export function createViewer({ getParams, onError, onDrag }) {
     timing.textContent = `${ms(header.render_ms)} per image` + (rate ? ` · ${rate.toFixed(1)} frames/s` : "");
   }
 
+  canvas.classList.add("sg3-empty");
   return {
     root, canvas,
+    /** Say what is happening over the image; `fraction` 0..1, or null for an indeterminate bar. */
+    busy(text, fraction = null) {
+      overlayText.textContent = text;
+      if (fraction === null) overlayBar.removeAttribute("value"); else overlayBar.value = Math.min(1, fraction);
+      overlay.hidden = false;
+      overlay.classList.toggle("sg3-dim", frames > 0); // over an old image: a strip, not a blackout
+    },
+    idle() { overlay.hidden = true; },
     /** Show a decoded frame ({header, blob}); frames are drawn in the order they arrived. */
     show(frame) {
       chain = chain.then(async () => {
