@@ -82,7 +82,9 @@ def start_server(
 
 @pytest.fixture(scope="session")
 def server() -> Iterator[LiveServer]:
-    """One live server for the whole test session (default settings, a roomy session cap)."""
-    live = start_server({"GANLAB_MAX_SESSIONS": "32"})
+    """One live server for the whole test session (default settings, a roomy session cap: every
+    browser page and compare tile is a session, and a closed page's session waits out its grace
+    period, paused, in case the page comes back)."""
+    live = start_server({"GANLAB_MAX_SESSIONS": "128"})
     yield live
     live.stop()
