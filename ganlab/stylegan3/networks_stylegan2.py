@@ -243,12 +243,15 @@ class SynthesisBlock(nn.Module):
         self.use_fp16, self.fused_modconv_default = use_fp16, fused_modconv_default
         self.register_buffer("resample_filter", setup_filter(resample_filter))
         self.num_conv = self.num_torgb = 0
-        common = dict(w_dim=w_dim, resolution=resolution, conv_clamp=conv_clamp, resample_filter=resample_filter)
+        common = dict(w_dim=w_dim, resolution=resolution, conv_clamp=conv_clamp)
         if in_channels == 0:
             self.const = nn.Parameter(torch.randn([out_channels, resolution, resolution]))
         else:
-            self.conv0 = SynthesisLayer(in_channels, out_channels, up=2, **common, **layer_kwargs)
+            self.conv0 = SynthesisLayer(
+                in_channels, out_channels, up=2, resample_filter=resample_filter, **common, **layer_kwargs
+            )
             self.num_conv += 1
+        # conv1 does not resample; officially it keeps the default filter buffer, whatever the block's.
         self.conv1 = SynthesisLayer(out_channels, out_channels, **common, **layer_kwargs)
         self.num_conv += 1
         if is_last or architecture == "skip":
