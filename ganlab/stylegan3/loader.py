@@ -1,13 +1,16 @@
-"""Load StyleGAN3 networks safely: NVIDIA's .pkl files (never executed) and ganlab's .safetensors.
+"""Load StyleGAN2/3 networks safely: NVIDIA's .pkl files (never executed) and ganlab's .safetensors.
 
 `load_network(path)` returns a dict:
-* `"G_ema"`: a ready `Generator` in eval mode (the network to use for images);
+* `"G_ema"`: a ready generator in eval mode (the network to use for images): our StyleGAN3
+  `Generator`, or for StyleGAN2 / StyleGAN2-ADA pickles `networks_stylegan2.Generator`
+  (loader_stylegan2.py decides which from the network's layout);
 * `"G"`, `"D"`: `NetworkData` (class name, constructor kwargs, tensors) when the pickle has them;
 * `"training_set_kwargs"`: the plain dict from the pickle, or None;
 * `"format"`: "pickle" or "safetensors".
 
 ganlab's .safetensors files hold the G_ema state_dict with the constructor kwargs as JSON in
-the metadata (`ganlab.config`), so they load without any pickle at all.
+the metadata (`ganlab.config`) and the family in `ganlab.architecture` ("stylegan2"; absent means
+StyleGAN3), so they load without any pickle at all.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ganlab.stylegan3 import loader_stylegan2
 from ganlab.stylegan3.networks import Generator
 from ganlab.stylegan3.safe_pickle import PersistentObject, UnsupportedNetworkError, safe_load_pickle
 
@@ -83,15 +87,16 @@ def _check_stylegan3(g: object) -> None:
     children = (synthesis.state.get("_modules") or {}) if isinstance(synthesis, PersistentObject) else {}
     if g.module_kind == "stylegan2" or "b4" in children:
         raise UnsupportedNetworkError(
-            "this is a StyleGAN2 pickle; ganlab runs StyleGAN3 (T/R) networks only, "
-            "StyleGAN2 is not yet supported"
+            "this is a StyleGAN2 pickle; ganlab runs StyleGAN3 (T/R) networks only, StyleGAN2 is not yet supported"
         )
     if g.class_name != "Generator" or "input" not in children:
         raise UnsupportedNetworkError(f"G_ema is a {g.class_name!r} without a StyleGAN3 synthesis input")
 
 
-def build_generator(init_kwargs: dict, state_dict: dict[str, torch.Tensor]) -> Generator:
+def build_generator(init_kwargs: dict, state_dict: dict[str, torch.Tensor], kind: str = "stylegan3"):
     """Construct our Generator from official kwargs and load the tensors strictly."""
+    if kind == loader_stylegan2.KIND:
+        return loader_stylegan2.build_stylegan2(init_kwargs, state_dict)
     G = Generator(**init_kwargs)
     G.load_state_dict(state_dict, strict=True)
     return G.eval().requires_grad_(False)
@@ -107,10 +112,12 @@ def network_from_pickle_data(data: object) -> dict:
     """Turn the unpickled (data-only) top-level dict into load_network's result."""
     if isinstance(data, tuple) or not isinstance(data, dict) or "G_ema" not in data:
         raise UnsupportedNetworkError("not a StyleGAN3 network pickle: expected a dict with 'G_ema'")
-    _check_stylegan3(data["G_ema"])
+    kind = loader_stylegan2.network_kind(data["G_ema"])
+    if kind != loader_stylegan2.KIND:
+        _check_stylegan3(data["G_ema"])
     g_ema = _network_data(data["G_ema"])
     return {
-        "G_ema": build_generator(g_ema.init_kwargs, g_ema.state_dict),
+        "G_ema": build_generator(g_ema.init_kwargs, g_ema.state_dict, kind),
         "G": _network_data(data.get("G")),
         "D": _network_data(data.get("D")),
         "training_set_kwargs": to_plain(data.get("training_set_kwargs")),
@@ -151,6 +158,8 @@ def save_safetensors(G: Generator, path: str | os.PathLike) -> None:
         "version": FORMAT_VERSION,
         "ganlab.config": json.dumps(to_plain(G.init_kwargs)),
     }
+    if getattr(G, "architecture_name", "") == "StyleGAN2":
+        meta["ganlab.architecture"] = loader_stylegan2.KIND
     save_file(tensors, str(path), metadata=meta)
 
 
@@ -161,11 +170,12 @@ def load_safetensors(path: str | os.PathLike) -> Generator:
     with safe_open(str(path), framework="pt") as f:
         meta = f.metadata() or {}
         if meta.get("format") != FORMAT_TAG or "ganlab.config" not in meta:
-            raise ValueError(
-                f"{path} is a safetensors file but not a ganlab StyleGAN3 network (no ganlab.config)"
-            )
+            raise ValueError(f"{path} is a safetensors file but not a ganlab StyleGAN3 network (no ganlab.config)")
         tensors = collections.OrderedDict((k, f.get_tensor(k)) for k in f.keys())  # noqa: SIM118
-    return build_generator(json.loads(meta["ganlab.config"]), tensors)
+    kind = meta.get("ganlab.architecture", "stylegan3")
+    if kind not in ("stylegan3", loader_stylegan2.KIND):
+        raise ValueError(f"{path}: unknown ganlab.architecture {kind!r} (expected stylegan3 or stylegan2)")
+    return build_generator(json.loads(meta["ganlab.config"]), tensors, kind)
 
 
 def convert_to_safetensors(src: str | os.PathLike, dst: str | os.PathLike) -> Generator:

@@ -107,12 +107,12 @@ def test_ordered_dict_containers_are_accepted(tmp_path, t32):
     assert load_network(path)["G_ema"].img_resolution == 32
 
 
-def test_stylegan2_pickle_is_named_as_such(tmp_path, t32):
+def test_stylegan3_layout_with_stylegan2_source_is_refused(tmp_path, t32):
     snap = snapshot(t32.generator())
     snap["G_ema"] = generator_object(t32.generator(), STYLEGAN2_SRC)
     path = tmp_path / "sg2.pkl"
     path.write_bytes(dumps(snap))
-    with pytest.raises(UnsupportedNetworkError, match="StyleGAN2"):
+    with pytest.raises(UnsupportedNetworkError, match="StyleGAN3 layout but stylegan2 source"):
         load_network(path)
 
 
