@@ -11,7 +11,7 @@ import importlib
 import sys
 
 # Sub-command name -> module that registers it. Order is the order shown in --help.
-COMMANDS = ("serve", "train", "sweep", "stylegan3")
+COMMANDS = ("serve", "train", "sweep", "stylegan3")  # module stylegan3 registers `stylegan` (alias stylegan3)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ganlab",
         description="GAN Lab in Python: train 2D GANs live in the browser, run parameter studies, "
-        "and generate StyleGAN3 images on CPU or CUDA.",
+        "and generate StyleGAN2/StyleGAN3 images on CPU or CUDA.",
     )
     parser.add_argument("--version", action="version", version=f"ganlab {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -1,4 +1,7 @@
-"""`ganlab stylegan3 generate | convert | info | download`: images, safe conversion, summary, the model hub.
+"""`ganlab stylegan generate | convert | info | download`: images, safe conversion, summary, the model hub.
+
+StyleGAN2, StyleGAN2-ADA and StyleGAN3 networks alike; `ganlab stylegan3` is the same command
+under its old name.
 
 `--network` takes a file, `demo`, a hub model name or an https URL: names and URLs are
 downloaded into the models folder on first use and reused after. torch and the generator are
@@ -88,7 +91,9 @@ def default_models_dir() -> Path:
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "stylegan3", help="StyleGAN3: generate images, convert pickles, inspect and download models"
+        "stylegan",
+        aliases=["stylegan3"],
+        help="StyleGAN2/3: generate images, convert pickles, inspect and download models (alias: stylegan3)",
     )
     sub = p.add_subparsers(dest="sg3_command", metavar="ACTION")
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
@@ -98,11 +103,15 @@ def register(subparsers) -> None:
     g.add_argument("--seeds", required=True, type=parse_seeds, help=SEED_LIST_HELP)
     g.add_argument("--trunc", type=float, default=1.0, help="truncation psi (default 1 = none)")
     g.add_argument("--trunc-cutoff", type=int, default=None, help="truncate only the first N ws")
+    g.add_argument("--class", dest="class_idx", type=int, default=None, help="class index (conditional models)")
+    g.add_argument("--translate", type=parse_pair, default=(0.0, 0.0), help="X,Y in image widths (StyleGAN3 only)")
+    g.add_argument("--rotate", type=float, default=0.0, help="rotation in degrees (StyleGAN3 only)")
     g.add_argument(
-        "--class", dest="class_idx", type=int, default=None, help="class index (conditional models)"
+        "--noise-mode",
+        choices=("const", "random", "none"),
+        default="const",
+        help="StyleGAN2 per-layer noise, as gen_images (default const)",
     )
-    g.add_argument("--translate", type=parse_pair, default=(0.0, 0.0), help="X,Y in image widths")
-    g.add_argument("--rotate", type=float, default=0.0, help="rotation in degrees")
     g.add_argument("--grid", type=parse_grid, default=None, help="also write grid.png with RxC images")
     g.add_argument("--device", default=None, help="cpu or cuda (default: GANLAB_DEVICE, else auto)")
     g.add_argument("--force-fp32", action="store_true", help="no fp16 layers on CUDA")
@@ -191,7 +200,7 @@ def _load_or_fail(spec: str, models_dir: Path | None):
     except DownloadError as exc:
         return None, _fail(f"{exc.message}\n  {exc.hint}" if exc.hint else exc.message)
     except FileNotFoundError as exc:
-        return None, _fail(f"{exc} (nor a hub model name: `ganlab stylegan3 download --list` shows them)")
+        return None, _fail(f"{exc} (nor a hub model name: `ganlab stylegan download --list` shows them)")
     except (UnknownModelError, *LOAD_ERRORS) as exc:
         return None, _fail(str(exc))
 
@@ -221,14 +230,17 @@ def cmd_generate(args) -> int:
         args.class_idx = None
     if G.c_dim and args.class_idx is None:
         return _fail("this network is conditional: pass --class")
+    try:
+        render.set_input_transform(G, args.translate, args.rotate)
+    except ValueError as exc:
+        return _fail(str(exc))
     args.outdir.mkdir(parents=True, exist_ok=True)
-    render.set_input_transform(G, args.translate, args.rotate)
     images = []
     bar = tqdm(args.seeds, desc="generate", unit="img", file=sys.stderr)
     for seed in bar:
         t0 = time.perf_counter()
         ws = render.seed_ws(G, seed, args.trunc, args.trunc_cutoff, args.class_idx)
-        img = render.to_uint8(render.synthesize(G, ws, args.force_fp32))[0]
+        img = render.to_uint8(render.synthesize(G, ws, args.force_fp32, args.noise_mode))[0]
         if device.type == "cuda":
             torch.cuda.synchronize()
         (args.outdir / f"seed{seed:04d}.png").write_bytes(render.encode_image(img))
@@ -264,9 +276,12 @@ def describe(G) -> str:
 
     info = summary(G)
     syn = G.synthesis
-    config, fp16 = info["config"], info["fp16_layers"]
+    fp16 = info["fp16_layers"]
+    arch = info["architecture"]
+    if arch == "StyleGAN2":
+        arch += f" ({info['synthesis_architecture']})"
     lines = [
-        f"config          StyleGAN3-{config}",
+        f"config          {arch}",
         f"resolution      {G.img_resolution}x{G.img_resolution}x{G.img_channels}",
         f"z_dim / w_dim   {G.z_dim} / {G.w_dim}",
         f"c_dim           {G.c_dim} ({'conditional' if G.c_dim else 'unconditional'})",
@@ -274,6 +289,10 @@ def describe(G) -> str:
         f"parameters      {sum(p.numel() for p in G.parameters()):,}",
         f"fp16 (CUDA)     num_fp16_res={syn.num_fp16_res}: {', '.join(fp16) or 'none'}",
         "",
+    ]
+    if info["architecture"] == "StyleGAN2":
+        return "\n".join(lines + _stylegan2_layer_table(G))
+    lines += [
         f"{'layer':<14}{'size':>6}{'ch in':>7}{'ch out':>7}{'rate':>7}{'cutoff':>9}"
         f"{'up':>4}{'down':>5}  flags",
     ]
@@ -296,9 +315,22 @@ def describe(G) -> str:
     return "\n".join(lines)
 
 
+def _stylegan2_layer_table(G) -> list[str]:
+    syn = G.synthesis
+    lines = [f"{'layer':<14}{'size':>6}{'ch in':>7}{'ch out':>7}{'up':>4}  flags"]
+    for name in syn.layer_names:
+        block, layer = syn.get_submodule(name.split(".")[0]), syn.get_submodule(name)
+        flags = [f for f, on in (("noise", getattr(layer, "use_noise", False)), ("fp16", block.use_fp16)) if on]
+        lines.append(
+            f"{name:<14}{block.resolution:>6}{layer.in_channels:>7}{layer.out_channels:>7}"
+            f"{getattr(layer, 'up', 1):>4}  {' '.join(flags)}"
+        )
+    return lines
+
+
 def cmd_info(args) -> int:
     if not (args.network or args.path):
-        return _fail("name a network: ganlab stylegan3 info NETWORK (a file, 'demo', a hub name or a URL)")
+        return _fail("name a network: ganlab stylegan info NETWORK (a file, 'demo', a hub name or a URL)")
     G, failed = _load_or_fail(args.network or args.path, args.models_dir)
     if G is None:
         return failed

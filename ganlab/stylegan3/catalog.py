@@ -1,4 +1,4 @@
-"""Where StyleGAN3 networks live and what each one is: for the web tab's model list and `info`.
+"""Where StyleGAN2/3 networks live and what each one is: for the web tab's model list and `info`.
 
 Networks are `.pkl` (official) and `.safetensors` (ganlab) files in GANLAB_MODELS_DIR
 (default ./models). The built-in demo network has the id "demo".
@@ -36,11 +36,38 @@ def config_name(G: Generator) -> str:
     return "R" if radial or first.conv_kernel == 1 else "T"
 
 
+def _stylegan2_summary(G) -> dict:
+    from ganlab.stylegan3.render import list_layers
+
+    syn = G.synthesis
+    blocks = [syn.get_submodule(f"b{r}") for r in syn.block_resolutions]
+    return {
+        "resolution": G.img_resolution,
+        "architecture": "StyleGAN2",
+        "config": "StyleGAN2",
+        "synthesis_architecture": blocks[-1].architecture,  # skip, resnet or orig
+        "conditional": G.c_dim > 0,
+        "c_dim": G.c_dim,
+        "z_dim": G.z_dim,
+        "w_dim": G.w_dim,
+        "num_ws": G.num_ws,
+        "params": sum(p.numel() for p in G.parameters()),
+        "num_fp16_res": syn.num_fp16_res,
+        "fp16_layers": [n for n in syn.layer_names if syn.get_submodule(n.split(".")[0]).use_fp16],
+        "layers": [
+            {"name": x.name, "size": x.size, "channels": x.channels} for x in list_layers(G) if x.name != "output"
+        ],
+    }
+
+
 def summary(G: Generator) -> dict:
     """Plain-data description of a generator (JSON-able)."""
     syn = G.synthesis
+    if not hasattr(syn, "input"):
+        return _stylegan2_summary(G)
     return {
         "resolution": G.img_resolution,
+        "architecture": f"StyleGAN3-{config_name(G)}",
         "config": config_name(G),
         "conditional": G.c_dim > 0,
         "c_dim": G.c_dim,

@@ -87,7 +87,8 @@ def _check_stylegan3(g: object) -> None:
     children = (synthesis.state.get("_modules") or {}) if isinstance(synthesis, PersistentObject) else {}
     if g.module_kind == "stylegan2" or "b4" in children:
         raise UnsupportedNetworkError(
-            "this is a StyleGAN2 pickle; ganlab runs StyleGAN3 (T/R) networks only, StyleGAN2 is not yet supported"
+            "this is a StyleGAN2 pickle; ganlab runs StyleGAN3 (T/R) networks only, "
+            "StyleGAN2 is not yet supported"
         )
     if g.class_name != "Generator" or "input" not in children:
         raise UnsupportedNetworkError(f"G_ema is a {g.class_name!r} without a StyleGAN3 synthesis input")

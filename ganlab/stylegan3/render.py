@@ -1,7 +1,9 @@
-"""Turn seeds and settings into StyleGAN3 images, the way NVIDIA's gen_images and visualizer do.
+"""Turn seeds and settings into StyleGAN2/3 images, the way NVIDIA's gen_images and visualizer do.
 
 * seeds -> z with NumPy's legacy `RandomState(seed).randn(1, z_dim)` (same faces as official);
-* translate/rotate -> the *inverse* 3x3 matrix in `G.synthesis.input.transform`;
+* translate/rotate -> the *inverse* 3x3 matrix in `G.synthesis.input.transform` (StyleGAN3 only:
+  StyleGAN2 has no input transform);
+* noise_mode const / random / none for StyleGAN2's per-layer noise (StyleGAN3 has none);
 * the visualizer's latent pad: W of four integer seeds blended bilinearly around w_avg;
 * style mixing: selected W indices taken from another seed;
 * images -> uint8 (x * 127.5 + 128, clamped) -> PNG/JPEG bytes;
@@ -43,8 +45,27 @@ def make_transform(translate: tuple[float, float] = (0.0, 0.0), angle_deg: float
     return np.array([[c, s, translate[0]], [-s, c, translate[1]], [0.0, 0.0, 1.0]])
 
 
+def has_input_transform(G) -> bool:
+    """StyleGAN3 networks start from a transformable Fourier input; StyleGAN2 ones from a constant."""
+    return hasattr(G.synthesis, "input")
+
+
+def architecture(G) -> str:
+    """ "StyleGAN2", "StyleGAN3-T" or "StyleGAN3-R"."""
+    if not has_input_transform(G):
+        return "StyleGAN2"
+    from ganlab.stylegan3.catalog import config_name
+
+    return f"StyleGAN3-{config_name(G)}"
+
+
 def set_input_transform(G: Generator, translate=(0.0, 0.0), angle_deg: float = 0.0) -> None:
-    """Write the inverse transform into synthesis.input.transform, as gen_images does."""
+    """Write the inverse transform into synthesis.input.transform, as gen_images does.
+    StyleGAN2 has no input transform: the identity is accepted, anything else refused."""
+    if not has_input_transform(G):
+        if tuple(translate) != (0.0, 0.0) or angle_deg != 0.0:
+            raise ValueError("StyleGAN2 has no input transform: translate and rotate must be 0")
+        return
     m = np.linalg.inv(make_transform(translate, angle_deg))
     G.synthesis.input.transform.copy_(torch.from_numpy(m))
 
@@ -94,9 +115,9 @@ def mix_styles(ws: torch.Tensor, mix_ws: torch.Tensor, indices) -> torch.Tensor:
 
 
 @torch.no_grad()
-def synthesize(G: Generator, ws: torch.Tensor, force_fp32: bool = False) -> torch.Tensor:
-    """ws -> image [N, C, H, W] float in about [-1, 1]."""
-    return G.synthesis(ws.to(_device(G)), force_fp32=force_fp32)
+def synthesize(G: Generator, ws: torch.Tensor, force_fp32: bool = False, noise_mode: str = "const") -> torch.Tensor:
+    """ws -> image [N, C, H, W] float in about [-1, 1]; noise_mode matters for StyleGAN2 only."""
+    return G.synthesis(ws.to(_device(G)), force_fp32=force_fp32, noise_mode=noise_mode)
 
 
 def to_uint8(img: torch.Tensor) -> np.ndarray:
@@ -136,9 +157,20 @@ class LayerInfo:
     channels: int
 
 
+def _stylegan2_layers(syn) -> list[LayerInfo]:
+    out = []
+    for name in syn.layer_names:
+        layer = syn.get_submodule(name)
+        out.append(LayerInfo(name, syn.get_submodule(name.split(".")[0]).resolution, layer.out_channels))
+    return out
+
+
 def list_layers(G: Generator) -> list[LayerInfo]:
-    """Every capturable stage: "input", the L* layers, and "output" (the scaled image)."""
+    """Every capturable stage: StyleGAN3 "input" and the L* layers, StyleGAN2 the b<res>.conv0/conv1/torgb
+    layers; then "output" (the image)."""
     syn = G.synthesis
+    if not has_input_transform(G):
+        return [*_stylegan2_layers(syn), LayerInfo("output", syn.img_resolution, syn.img_channels)]
     layers = [LayerInfo("input", int(syn.input.size[0]), syn.input.channels)]
     layers += [LayerInfo(s.name, s.out_size, s.out_channels) for s in syn.specs]
     layers.append(LayerInfo("output", syn.img_resolution, syn.img_channels))
@@ -146,12 +178,16 @@ def list_layers(G: Generator) -> list[LayerInfo]:
 
 
 @torch.no_grad()
-def capture_layer(G: Generator, ws: torch.Tensor, name: str, force_fp32: bool = False) -> torch.Tensor:
+def capture_layer(
+    G: Generator, ws: torch.Tensor, name: str, force_fp32: bool = False, noise_mode: str = "const"
+) -> torch.Tensor:
     """Output of one stage for ws; the forward stops at that layer. Returns float32 [N, C, H, W]."""
     stop = None if name == "output" else name
-    if stop not in (None, "input", *G.synthesis.layer_names):
+    inputs = ("input",) if has_input_transform(G) else ()
+    if stop not in (None, *inputs, *G.synthesis.layer_names):
         raise ValueError(f"unknown layer {name!r}; see list_layers()")
-    return G.synthesis.forward_until(ws.to(_device(G)), stop, force_fp32=force_fp32).float()
+    out = G.synthesis.forward_until(ws.to(_device(G)), stop, force_fp32=force_fp32, noise_mode=noise_mode)
+    return out.float()
 
 
 @dataclass
@@ -200,6 +236,7 @@ class RenderParams:
     layer: str = "output"  # "output", "input" or a layer name from list_layers
     view: LayerView = field(default_factory=LayerView)
     force_fp32: bool = False
+    noise_mode: str = "const"  # StyleGAN2 only: "const", "random" or "none"
 
 
 def render(G: Generator, p: RenderParams) -> np.ndarray:
@@ -214,5 +251,5 @@ def render(G: Generator, p: RenderParams) -> np.ndarray:
         )
     set_input_transform(G, p.translate, p.rotate)
     if p.layer == "output":
-        return to_uint8(synthesize(G, ws, p.force_fp32))[0]
-    return layer_image(capture_layer(G, ws, p.layer, p.force_fp32)[0], p.view)
+        return to_uint8(synthesize(G, ws, p.force_fp32, p.noise_mode))[0]
+    return layer_image(capture_layer(G, ws, p.layer, p.force_fp32, p.noise_mode)[0], p.view)
