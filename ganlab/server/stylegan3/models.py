@@ -34,6 +34,7 @@ UPLOAD_FOLDER = "uploads"
 # Tiny demo for tests and slow machines: same code path and layer schedule shape, ~30x cheaper.
 TINY_DEMO = dict(img_resolution=64, channel_base=2048, channel_max=64)
 _NAME_HINT = re.compile(r"(?:^|[-_])([tr])[-_].*?(\d{2,4})x\d{2,4}", re.IGNORECASE)
+_SG2_NAME_HINT = re.compile(r"^stylegan2.*?(\d{2,4})x\d{2,4}", re.IGNORECASE)
 
 
 class StyleGAN3Config(BaseSettings):
@@ -118,15 +119,19 @@ def safetensors_info(path: Path) -> dict:
     config = json.loads(meta.get("ganlab.config", "{}"))
     if not config:
         return {}
+    stylegan2 = meta.get("ganlab.architecture") == "stylegan2"
     return {
         "resolution": config.get("img_resolution"),
-        "config": config_letter(config),
+        "config": "StyleGAN2" if stylegan2 else config_letter(config),
         "conditional": bool(config.get("c_dim")),
     }
 
 
 def name_hint(name: str) -> dict:
     """Guess T/R and resolution from an official file name (stylegan3-t-ffhqu-256x256.pkl)."""
+    sg2 = _SG2_NAME_HINT.search(name)
+    if sg2:  # stylegan2-ffhq-1024x1024.pkl
+        return {"resolution": int(sg2.group(1)), "config": "StyleGAN2", "conditional": None}
     match = _NAME_HINT.search(name)
     if not match:
         return {"resolution": None, "config": None, "conditional": None}
@@ -209,7 +214,11 @@ class ModelRegistry:
                 meta.update({k: v for k, v in self._safe_header(path).items() if v is not None})
         known = self._known.get(model_id, {})
         meta.update(
-            {k: known[k] for k in ("resolution", "config", "conditional", "c_dim", "num_ws") if k in known}
+            {
+                k: known[k]
+                for k in ("resolution", "config", "architecture", "conditional", "c_dim", "num_ws")
+                if k in known
+            }
         )
         return {"id": model_id, **meta, "loaded": model_id in self._cache}
 

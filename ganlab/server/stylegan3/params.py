@@ -9,7 +9,7 @@ model (cutoff <= num_ws, class index < c_dim, mixing indices, layer names) are c
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -73,8 +73,15 @@ class RenderParams(BaseModel):
     )
     interp_seed: Seed | None = Field(None, description="Second seed of a latent interpolation (in W).")
     interp_t: Fraction = Field(0.0, description="Interpolation position: 0 = seed, 1 = interp_seed.")
+    noise_mode: Literal["const", "random", "none"] = Field(
+        "const",
+        description="StyleGAN2 per-layer noise: const (the stored noise, as gen_images), random (fresh each "
+        "frame) or none. StyleGAN3 networks have no noise inputs.",
+    )
     layer: str | None = Field(
-        None, max_length=64, description="Show this synthesis layer's output ('input', 'L0_36_512', ...)."
+        None,
+        max_length=64,
+        description="Show this synthesis layer's output ('input', 'L0_36_512', ...; StyleGAN2: 'b8.conv0', ...).",
     )
     layer_channel: int = Field(0, ge=0, description="First channel shown in the layer view.")
     layer_rgb: bool = Field(False, description="Layer view: 3 consecutive channels as RGB, else one as grey.")
@@ -103,6 +110,11 @@ def first_error(error: ValidationError) -> tuple[str, str]:
 def check_for_model(params: RenderParams, info: dict) -> None:
     """Raise FieldError for values that this model cannot take (its num_ws, c_dim, layers)."""
     num_ws, c_dim = info["num_ws"], info["c_dim"]
+    if info.get("architecture") == "StyleGAN2":
+        if tuple(params.translate) != (0.0, 0.0):
+            raise FieldError("translate", "StyleGAN2 has no input transform; leave translate at 0,0")
+        if params.rotate != 0.0:
+            raise FieldError("rotate", "StyleGAN2 has no input transform; leave rotate at 0")
     if params.truncation_cutoff is not None and params.truncation_cutoff > num_ws:
         raise FieldError("truncation_cutoff", f"must be between 0 and num_ws={num_ws}")
     if c_dim == 0 and params.class_idx is not None:

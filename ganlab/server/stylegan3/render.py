@@ -1,4 +1,4 @@
-"""Render one StyleGAN3 image (or a layer's output) from RenderParams. Blocking, no web imports.
+"""Render one StyleGAN2/3 image (or a layer's output) from RenderParams. Blocking, no web imports.
 
 The pipeline follows NVIDIA's visualizer renderer: write the inverse of the user transform
 into `synthesis.input.transform`; map every seed involved (the four latent-pad corners, the
@@ -29,6 +29,7 @@ from ganlab.stylegan3.render import (
     capture_layer,
     class_vector,
     encode_image,
+    has_input_transform,
     layer_image,
     mix_styles,
     seed_to_z,
@@ -95,10 +96,10 @@ def layer_progress(G, on_layer: Callable[[int, int, str], None] | None):
         yield
         return
     synthesis = G.synthesis
-    names = ["input", *synthesis.layer_names]
+    names = (["input"] if has_input_transform(G) else []) + list(synthesis.layer_names)
     hooks = []
     for index, name in enumerate(names):
-        module = getattr(synthesis, name)
+        module = synthesis.get_submodule(name)  # StyleGAN2 names are dotted: b8.conv0
         hooks.append(module.register_forward_pre_hook(lambda *_, i=index, n=name: on_layer(i, len(names), n)))
     try:
         yield
@@ -117,10 +118,10 @@ def render(G, params: RenderParams, device, on_layer=None) -> RenderResult:
     layer = None
     if params.layer is None:
         with layer_progress(G, on_layer):
-            image = to_uint8(synthesize(G, ws))[0]
+            image = to_uint8(synthesize(G, ws, noise_mode=params.noise_mode))[0]
     else:
         with layer_progress(G, on_layer):
-            feat = capture_layer(G, ws, params.layer)[0]  # the forward stops at that layer
+            feat = capture_layer(G, ws, params.layer, noise_mode=params.noise_mode)[0]  # stops at that layer
         view = LayerView(channel=params.layer_channel, rgb=params.layer_rgb, gain_db=params.layer_gain_db)
         image = _rgb(layer_image(feat, view))
         layer = {"name": params.layer, "size": int(feat.shape[-1]), "rgb": params.layer_rgb, **view.stats}

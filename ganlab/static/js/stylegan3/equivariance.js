@@ -1,12 +1,14 @@
 /**
  * Equivariance: translate x/y (image widths) and rotate (degrees) through the official input
  * transform, each with an animation. On an alias-free (T or R) model the content should slide
- * or turn smoothly while the texture sticks to it.
+ * or turn smoothly while the texture sticks to it. StyleGAN2 networks have no input transform:
+ * every control here is disabled for them, with a tooltip saying why.
  */
 
 import { button, checkbox, el, section, slider } from "./widgets.js";
 
 const ORBIT_RADIUS = 0.125; // image widths: the translate animation circles the origin
+export const NO_TRANSFORM_HINT = "StyleGAN2 has no input transform";
 
 export function createEquivariancePanel({ schema, get, set, animator }) {
   const [xProp, yProp] = schema.properties.translate.prefixItems;
@@ -46,11 +48,27 @@ export function createEquivariancePanel({ schema, get, set, animator }) {
     animator.stop("translate"); animator.stop("rotate");
     set({ translate: [0, 0], rotate: 0 });
   });
+  const hint = el("div", { className: "sg3-hint", hidden: true, textContent: NO_TRANSFORM_HINT });
   const root = section("Equivariance", tx.root, ty.root, rot.root, orbit.root, orbitSlider.root, spin.root,
-    spinSlider.root, el("div", { className: "sg3-buttons" }, reset));
+    spinSlider.root, el("div", { className: "sg3-buttons" }, reset), hint);
+  const sliders = [tx, ty, rot, orbitSlider, spinSlider];
+  const titles = sliders.map((s) => s.root.title);
 
   return {
     root,
+    /** StyleGAN2: no input transform, so translate/rotate and their animations are disabled. */
+    setModel(info) {
+      const off = info.architecture === "StyleGAN2";
+      if (off) { orbit.set(false); spin.set(false); animator.stop("translate"); animator.stop("rotate"); }
+      sliders.forEach((s, i) => {
+        s.range.disabled = s.box.disabled = off;
+        s.root.title = off ? NO_TRANSFORM_HINT : titles[i];
+      });
+      for (const c of [orbit, spin]) { c.box.disabled = off; c.root.title = off ? NO_TRANSFORM_HINT : ""; }
+      reset.disabled = off;
+      reset.title = off ? NO_TRANSFORM_HINT : "";
+      hint.hidden = !off;
+    },
     update(p) {
       tx.set(p.translate[0]);
       ty.set(p.translate[1]);

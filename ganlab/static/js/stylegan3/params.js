@@ -7,7 +7,7 @@
 /** Keys that describe one shareable image; the rest of RenderParams are per-job details. */
 export const HASH_KEYS = [
   "model", "seed", "seed_offset", "truncation_psi", "truncation_cutoff", "class_idx",
-  "translate", "rotate", "mix_seed", "mix_ws", "layer", "layer_channel", "layer_rgb", "layer_gain_db",
+  "translate", "rotate", "noise_mode", "mix_seed", "mix_ws", "layer", "layer_channel", "layer_rgb", "layer_gain_db",
 ];
 export const HASH_PREFIX = "sg3.";
 

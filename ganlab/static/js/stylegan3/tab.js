@@ -14,6 +14,7 @@ import { createLatentPanel, moveLatent } from "./latent.js";
 import { createLayerPanel } from "./layers.js";
 import { createMixingPanel } from "./mixing.js";
 import { createModelPanel } from "./models.js";
+import { createNoisePanel } from "./noise.js";
 import { fetchRenderSchema, readHashParams, renderDefaults, requestParams, writeHashParams } from "./params.js";
 import { createSeedGrid } from "./seedgrid.js";
 import { createTruncationPanel } from "./truncation.js";
@@ -53,6 +54,8 @@ function fitToModel(params, info) {
     truncation_cutoff: params.truncation_cutoff !== null && params.truncation_cutoff >= info.num_ws ? null : params.truncation_cutoff,
     mix_ws: params.mix_ws.filter((i) => i < info.num_ws),
     layer: layerNames.includes(params.layer) ? params.layer : null,
+    // StyleGAN2 has no input transform: the server refuses anything but the identity.
+    ...(info.architecture === "StyleGAN2" ? { translate: [0, 0], rotate: 0 } : {}),
   };
 }
 
@@ -112,6 +115,7 @@ export async function mountStyleGAN3Tab(root) {
   const latent = createLatentPanel({ get, set, animator });
   const truncation = createTruncationPanel({ schema, set });
   const equivariance = createEquivariancePanel({ schema, get, set, animator });
+  const noise = createNoisePanel({ schema, set });
   const mixing = createMixingPanel({ get, set, animator });
   const layers = createLayerPanel({ get, set });
   const grid = createSeedGrid({ get: () => requestParams(get(), schema), set, request, maxGrid: limits.max_grid });
@@ -129,11 +133,12 @@ export async function mountStyleGAN3Tab(root) {
   root.replaceChildren(
     el("div", { className: "sg3-top" }, el("strong", { textContent: "StyleGAN3" }), badge), banner.root, hub.lead,
     el("div", { className: "sg3-layout" },
-      el("div", { className: "sg3-column" }, models.root, hub.panel, latent.root, truncation.root),
+      el("div", { className: "sg3-column" }, models.root, hub.panel, latent.root, truncation.root,
+        noise.root),
       el("div", { className: "sg3-column sg3-center" }, viewer.root, layers.root),
       el("div", { className: "sg3-column" }, equivariance.root, mixing.root, grid.root, interp.root)));
 
-  const panels = [latent, truncation, equivariance, mixing, layers];
+  const panels = [latent, truncation, noise, equivariance, mixing, layers];
   const writeHash = throttle(() => writeHashParams(get(), defaults), HASH_WRITE_MS);
   const render = () => {
     const info = store.get("info");
@@ -180,7 +185,7 @@ export async function mountStyleGAN3Tab(root) {
     },
     model(m) {
       if (m.model !== get().model) return;
-      for (const panel of [truncation, mixing, layers]) panel.setModel(m.info);
+      for (const panel of [truncation, noise, equivariance, mixing, layers]) panel.setModel(m.info);
       store.set({ info: { ...m.info, model: m.model }, params: fitToModel(get(), m.info) });
       render();
     },
