@@ -251,3 +251,17 @@ def test_two_downloads_of_one_file_do_not_mix(hub: HubServer, tmp_path: Path) ->
     for t in threads:
         t.join()
     assert sorted(results) == sorted([hashlib.sha256(micro_pickle()).hexdigest(), "busy"])
+
+
+def test_catalog_lists_nvidias_stylegan2_networks_from_ngc() -> None:
+    models = catalog.STYLEGAN2_MODELS
+    assert len(models) == 15 and all(m.family == "stylegan2" and m.config == "StyleGAN2" for m in models)
+    for m in models:
+        assert catalog.url_of(m) == (
+            "https://api.ngc.nvidia.com/v2/models/nvidia/research/stylegan2/versions/1/files/" + m.filename
+        )
+        assert m.name.startswith("stylegan2-") and m.name.endswith(f"{m.resolution}x{m.resolution}")
+        assert 100e6 < m.size_bytes < 500e6
+    assert catalog.find("stylegan2-ffhq-1024x1024.pkl").label == "StyleGAN2 FFHQ 1024"
+    assert [m.name for m in models if m.conditional] == ["stylegan2-cifar10-32x32"]
+    assert len(catalog.CATALOG) == 27

@@ -4,8 +4,9 @@ Each entry names one network file, what it was trained on, roughly how big it is
 and where it lives. URLs are a source's base URL plus the entry's path, so one setting
 (`GANLAB_HUB_BASE_URL`) can point the whole catalog at a mirror, or at a test server.
 
-To add networks (StyleGAN2 from NGC, say), write a tuple of `HubModel`s and add it to `_SETS`;
-names must be unique. Sizes are NVIDIA's files as announced by NGC when known, otherwise the
+To add networks, write a tuple of `HubModel`s and add it to `_SETS`; names must be unique.
+StyleGAN2 entries (NVIDIA's stylegan2 set on NGC) have family "stylegan2" and config "StyleGAN2".
+Sizes are NVIDIA's files as announced by NGC when known, otherwise the
 estimate in shared/reference/stylegan3.md (G, D and G_ema in fp32): downloads are checked
 against the size the server announces, and the catalog size is only shown and used to check
 the free disk space before a download starts.
@@ -42,8 +43,8 @@ class HubModel:
 
     name: str  # stable slug, the file name without its suffix: "stylegan3-t-ffhqu-256x256"
     filename: str  # the file in the models folder
-    family: str  # "stylegan3" (later "stylegan2")
-    config: str  # "T" or "R" for StyleGAN3
+    family: str  # "stylegan3" or "stylegan2"
+    config: str  # "T" or "R" for StyleGAN3, "StyleGAN2" for StyleGAN2
     resolution: int  # output side in pixels
     dataset: str  # the training set, for people
     size_bytes: int  # about this big (see the module docstring)
@@ -80,9 +81,17 @@ _DATASETS = {
     "metfaces": "MetFaces: faces in art, aligned",
     "metfacesu": "MetFaces-U: faces in art, unaligned",
     "afhqv2": "AFHQv2: cats, dogs, wild animals",
+    "afhqcat": "AFHQ cats",
+    "afhqdog": "AFHQ dogs",
+    "afhqwild": "AFHQ wild animals",
+    "brecahad": "BreCaHAD: breast-cancer histology",
+    "cifar10": "CIFAR-10: 10 classes of small photos",
+    "celebahq": "CelebA-HQ: celebrity faces",
+    "lsundog": "LSUN Dog",
 }
 _DATASET_LABELS = {"ffhq": "FFHQ", "ffhqu": "FFHQ-U", "metfaces": "MetFaces", "metfacesu": "MetFaces-U",
-                   "afhqv2": "AFHQv2"}
+                   "afhqv2": "AFHQv2", "afhqcat": "AFHQ Cat", "afhqdog": "AFHQ Dog", "afhqwild": "AFHQ Wild",
+                   "brecahad": "BreCaHAD", "cifar10": "CIFAR-10", "celebahq": "CelebA-HQ", "lsundog": "LSUN Dog"}
 
 
 def _stylegan3(config: str, dataset: str, resolution: int, size_mb: int, note: str = "") -> HubModel:
@@ -116,7 +125,46 @@ STYLEGAN3_MODELS = (
     _stylegan3("R", "metfacesu", 1024, 237, "rotation-equivariant"),
 )
 
-_SETS = (STYLEGAN3_MODELS,)
+
+
+def _stylegan2(dataset: str, resolution: int, size_mb: int, note: str = "", conditional: bool = False) -> HubModel:
+    name = f"stylegan2-{dataset}-{resolution}x{resolution}"
+    return HubModel(
+        name=name,
+        filename=f"{name}.pkl",
+        family="stylegan2",
+        config="StyleGAN2",
+        resolution=resolution,
+        dataset=_DATASETS[dataset],
+        size_bytes=size_mb * MB,
+        path=f"stylegan2/versions/1/files/{name}.pkl",
+        label=f"StyleGAN2 {_DATASET_LABELS[dataset]} {resolution}",
+        conditional=conditional,
+        note=note,
+    )
+
+
+# NVIDIA's StyleGAN2 set on NGC (stylegan2-ada-pytorch format). Sizes: the ffhq 1024/512 files as
+# listed by mirrors (382/364 MB); the others estimated from their configurations.
+STYLEGAN2_MODELS = (
+    _stylegan2("ffhq", 256, 290, "fast on a CPU"),
+    _stylegan2("ffhq", 512, 364),
+    _stylegan2("ffhq", 1024, 382),
+    _stylegan2("ffhqu", 256, 290),
+    _stylegan2("ffhqu", 1024, 382),
+    _stylegan2("metfaces", 1024, 382),
+    _stylegan2("metfacesu", 1024, 382),
+    _stylegan2("afhqv2", 512, 364),
+    _stylegan2("afhqcat", 512, 364),
+    _stylegan2("afhqdog", 512, 364),
+    _stylegan2("afhqwild", 512, 364),
+    _stylegan2("brecahad", 512, 364),
+    _stylegan2("celebahq", 256, 290),
+    _stylegan2("lsundog", 256, 290),
+    _stylegan2("cifar10", 32, 230, "tiny and conditional: pick one of 10 classes", conditional=True),
+)
+
+_SETS = (STYLEGAN3_MODELS, STYLEGAN2_MODELS)
 CATALOG: dict[str, HubModel] = {m.name: m for models in _SETS for m in models}
 assert len(CATALOG) == sum(len(s) for s in _SETS), "hub model names must be unique"
 RECOMMENDED = "stylegan3-t-ffhqu-256x256"  # the cheapest real model: a 256 T renders ~3x faster than 1024
@@ -142,7 +190,7 @@ def lookup(name: str) -> HubModel:
     hint = f"; did you mean {' or '.join(close)}?" if close else ""
     raise UnknownModelError(
         f"{name!r} is not a model in the hub catalog{hint} "
-        "(`ganlab stylegan3 download --list` shows them all, or give an https:// URL)"
+        "(`ganlab stylegan download --list` shows them all, or give an https:// URL)"
     )
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import websockets
 
+from ganlab.stylegan3.hub.catalog import CATALOG
 from tests.conftest import LiveServer, start_server
 from tests.server.stylegan3.test_sg3_api import frame_with, receive_until, request, ws_open
 from tests.stylegan3.hubfiles import booby_trapped_pickle, micro_pickle
@@ -65,7 +66,7 @@ def hidden_or_visible(folder: Path, stem: str) -> list[str]:
 def test_hub_lists_the_catalog_with_what_is_here(sg3: LiveServer, files: HubServer) -> None:
     status, body, _ = request(sg3, "/api/stylegan3/hub")
     hub = json.loads(body)
-    assert status == 200 and len(hub["models"]) == 12 and hub["downloads"] == []
+    assert status == 200 and len(hub["models"]) == len(CATALOG) and hub["downloads"] == []
     first = hub["models"][0]
     assert first["name"] == "stylegan3-t-ffhqu-256x256" and first["recommended"] and not first["present"]
     assert first["url"] == files.url + FILES + "stylegan3-t-ffhqu-256x256.pkl"

@@ -41,7 +41,7 @@ export function createHub({ request, onUse }) {
     request({ type: "download", source });
   });
   url.addEventListener("keydown", (e) => { if (e.key === "Enter") getUrl.click(); });
-  const summary = el("summary", { textContent: "NVIDIA's StyleGAN3 networks, or any https URL" });
+  const summary = el("summary", { textContent: "NVIDIA's StyleGAN2 and StyleGAN3 networks, or any https URL" });
   // Open while only the demo is here; folded away (once) when a trained model arrives, so the
   // latent controls move up. The user's own toggles are never undone.
   const body = el("details", { className: "sg3-hub-body", open: true }, summary, list, extra,
