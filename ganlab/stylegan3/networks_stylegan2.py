@@ -20,7 +20,7 @@ from torch import nn
 
 from ganlab.stylegan3.layers import FullyConnectedLayer, normalize_2nd_moment
 from ganlab.stylegan3.ops import bias_act, upfirdn2d
-from ganlab.stylegan3.ops.conv2d_resample import conv2d_resample, modulated_conv2d
+from ganlab.stylegan3.ops.conv2d_resample import conv2d_resample, modulated_conv2d, separable
 
 ARCHITECTURES = ("orig", "skip", "resnet")
 NOISE_MODES = ("random", "const", "none")
@@ -41,7 +41,18 @@ def upsample2d(x: torch.Tensor, f: torch.Tensor, up: int = 2) -> torch.Tensor:
     """2x up-sampling with the resample filter, centred, DC gain preserved."""
     fw = int(f.shape[-1])
     p0, p1 = (fw + up - 1) // 2, (fw - up) // 2
-    return upfirdn2d(x, f, up=up, padding=[p0, p1, p0, p1], gain=up**2)
+    return upfirdn2d(x, separable(f), up=up, padding=[p0, p1, p0, p1], gain=up**2)
+
+
+def _bias_act_inplace(x: torch.Tensor, b: torch.Tensor, activation: str, gain: float, clamp: float | None):
+    """bias_act on a fresh conv output, in place: the same numbers without four full-size temporaries."""
+    if activation != "lrelu":
+        return bias_act(x, b, act=activation, gain=gain, clamp=clamp)
+    x = x.add_(b.reshape(1, -1, 1, 1))
+    torch.nn.functional.leaky_relu_(x, 0.2)
+    if gain != 1:
+        x = x.mul_(gain)
+    return x if clamp is None or clamp < 0 else x.clamp_(-clamp, clamp)
 
 
 class MappingNetwork(nn.Module):
@@ -190,7 +201,7 @@ class SynthesisLayer(nn.Module):
             fused_modconv=fused_modconv,
         )
         clamp = None if self.conv_clamp is None else self.conv_clamp * gain
-        return bias_act(x, self.bias.to(x.dtype), act=self.activation, gain=self.act_gain * gain, clamp=clamp)
+        return _bias_act_inplace(x, self.bias.to(x.dtype), self.activation, self.act_gain * gain, clamp)
 
     def extra_repr(self) -> str:
         return (
