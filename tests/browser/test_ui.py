@@ -55,6 +55,18 @@ def test_page_loads_with_every_control(app_page) -> None:
     assert page.inner_text("#epoch-counter") == "000,000"
 
 
+def test_selects_show_readable_names_and_send_slugs(app_page) -> None:
+    page, _ = app_page
+    options = page.eval_on_selector_all("#param-noise_type option", "os => os.map(o => [o.value, o.textContent])")
+    assert dict(options) == {"uniform": "Uniform U(0, 1)", "gaussian": "Gaussian (GAN Lab)",
+                             "normal": "Normal N(0, 1)", "uniform_centered": "Uniform U(−1, 1)"}
+    assert page.eval_on_selector("#param-init option[value=he]", "o => o.textContent") == "He (Kaiming)"
+    page.select_option("#param-noise_type", "uniform_centered")
+    page.wait_for_function("window.ganlab.store.get().params.noise_type === 'uniform_centered'", timeout=20_000)
+    page.select_option("#param-noise_type", "gaussian")
+    page.wait_for_function("window.ganlab.store.get().params.noise_type === 'gaussian'", timeout=20_000)
+
+
 def test_heatmap_changes_while_training(app_page) -> None:
     page, _ = app_page
     before = page.evaluate(HEATMAP_PIXELS)
