@@ -180,6 +180,20 @@ def test_narrow_window_is_usable(browser, server) -> None:
     assert not errors, errors
 
 
+def test_transport_bar_is_one_row_at_1024(browser, server) -> None:
+    """A second row of buttons pushes the plot and the knobs down on small laptops."""
+    context, page, errors = open_page(browser, server, width=1024, height=700)
+    try:
+        tops = page.eval_on_selector_all(
+            "#transport button, #transport select", "els => els.map(e => e.getBoundingClientRect()).filter(r => r.width > 0).map(r => Math.round(r.top))"
+        )
+        assert len(tops) >= 8 and max(tops) - min(tops) <= 6, tops
+        assert page.locator("#dist").bounding_box()["y"] < 160
+    finally:
+        context.close()
+    assert not errors, errors
+
+
 def test_stylegan3_tab_imports_its_module(browser, server) -> None:
     context, page, errors = open_page(browser, server)
     stub = "export function mountStyleGAN3Tab(root) { root.textContent = 'stub tab mounted'; }"
