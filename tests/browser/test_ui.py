@@ -185,7 +185,8 @@ def test_transport_bar_is_one_row_at_1024(browser, server) -> None:
     context, page, errors = open_page(browser, server, width=1024, height=700)
     try:
         tops = page.eval_on_selector_all(
-            "#transport button, #transport select", "els => els.map(e => e.getBoundingClientRect()).filter(r => r.width > 0).map(r => Math.round(r.top))"
+            "#transport button, #transport select",
+            "els => els.map(e => e.getBoundingClientRect()).filter(r => r.width > 0).map(r => Math.round(r.top))",
         )
         assert len(tops) >= 8 and max(tops) - min(tops) <= 6, tops
         assert page.locator("#dist").bounding_box()["y"] < 160
