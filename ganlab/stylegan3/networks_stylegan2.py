@@ -19,8 +19,9 @@ import torch
 from torch import nn
 
 from ganlab.stylegan3.layers import FullyConnectedLayer, normalize_2nd_moment
-from ganlab.stylegan3.ops import bias_act, upfirdn2d
-from ganlab.stylegan3.ops.conv2d_resample import conv2d_resample, modulated_conv2d, separable
+from ganlab.stylegan3.ops import bias_act
+from ganlab.stylegan3.ops.conv2d_resample import conv2d_resample, modulated_conv2d
+from ganlab.stylegan3.ops.upfirdn2d import upfirdn2d
 
 ARCHITECTURES = ("orig", "skip", "resnet")
 NOISE_MODES = ("random", "const", "none")
@@ -41,7 +42,7 @@ def upsample2d(x: torch.Tensor, f: torch.Tensor, up: int = 2) -> torch.Tensor:
     """2x up-sampling with the resample filter, centred, DC gain preserved."""
     fw = int(f.shape[-1])
     p0, p1 = (fw + up - 1) // 2, (fw - up) // 2
-    return upfirdn2d(x, separable(f), up=up, padding=[p0, p1, p0, p1], gain=up**2)
+    return upfirdn2d(x, f, up=up, padding=[p0, p1, p0, p1], gain=up**2)
 
 
 def _bias_act_inplace(x: torch.Tensor, b: torch.Tensor, activation: str, gain: float, clamp: float | None):

@@ -20,18 +20,6 @@ def _filter_size(f: torch.Tensor | None) -> int:
     return 1 if f is None else int(f.shape[-1])
 
 
-def separable(f: torch.Tensor | None) -> torch.Tensor | None:
-    """A symmetric rank-1 2-D filter (StyleGAN2's [1,3,3,1] outer product) as its 1-D factor g with
-    g x g = f: two passes of k taps instead of one of k*k. Other filters are returned unchanged."""
-    if f is None or f.ndim != 2 or f.shape[0] != f.shape[1]:
-        return f
-    total = f.sum()
-    if not torch.isfinite(total) or total <= 0:
-        return f
-    g = f.sum(dim=1) / total.sqrt()
-    return g if torch.allclose(torch.outer(g, g), f, rtol=1e-6, atol=1e-9) else f
-
-
 def conv2d_resample(x, w, f=None, up=1, padding=0, groups=1, flip_weight=True):
     """x [N, I*groups, H, W] * w [O, I, k, k] -> [N, O, H*up, W*up] (for padding = k // 2).
 
@@ -47,7 +35,6 @@ def conv2d_resample(x, w, f=None, up=1, padding=0, groups=1, flip_weight=True):
         x = upfirdn2d(x, None, padding=[px0, px1, py0, py1])
         return F.conv2d(x, w, groups=groups)
     fw = _filter_size(f)
-    f = separable(f)
     # The filter widens the up-sampled signal; centre it (official padding convention).
     px0, px1 = px0 + (fw + up - 1) // 2, px1 + (fw - up) // 2
     py0, py1 = py0 + (fw + up - 1) // 2, py1 + (fw - up) // 2
