@@ -37,8 +37,6 @@ def config_name(G: Generator) -> str:
 
 
 def _stylegan2_summary(G) -> dict:
-    from ganlab.stylegan3.render import list_layers
-
     syn = G.synthesis
     blocks = [syn.get_submodule(f"b{r}") for r in syn.block_resolutions]
     return {
@@ -54,9 +52,7 @@ def _stylegan2_summary(G) -> dict:
         "params": sum(p.numel() for p in G.parameters()),
         "num_fp16_res": syn.num_fp16_res,
         "fp16_layers": [n for n in syn.layer_names if syn.get_submodule(n.split(".")[0]).use_fp16],
-        "layers": [
-            {"name": x.name, "size": x.size, "channels": x.channels} for x in list_layers(G) if x.name != "output"
-        ],
+        "layers": [{"name": n, "size": size, "channels": ch} for n, size, ch in syn.layer_table()],
     }
 
 

@@ -364,6 +364,14 @@ class SynthesisNetwork(nn.Module):
             setattr(self, f"b{res}", block)
         self.layer_names = [f"b{r}.{n}" for r in self.block_resolutions for n in getattr(self, f"b{r}").layer_names()]
 
+    def layer_table(self) -> list[tuple[str, int, int]]:
+        """(name, output size, output channels) of every capturable layer, in forward order."""
+        rows = []
+        for name in self.layer_names:
+            block, layer = self.get_submodule(name.split(".")[0]), self.get_submodule(name)
+            rows.append((name, block.resolution, layer.out_channels))
+        return rows
+
     def forward(self, ws, **block_kwargs):
         return self.forward_until(ws, None, **block_kwargs)
 

@@ -50,15 +50,6 @@ def has_input_transform(G) -> bool:
     return hasattr(G.synthesis, "input")
 
 
-def architecture(G) -> str:
-    """ "StyleGAN2", "StyleGAN3-T" or "StyleGAN3-R"."""
-    if not has_input_transform(G):
-        return "StyleGAN2"
-    from ganlab.stylegan3.catalog import config_name
-
-    return f"StyleGAN3-{config_name(G)}"
-
-
 def set_input_transform(G: Generator, translate=(0.0, 0.0), angle_deg: float = 0.0) -> None:
     """Write the inverse transform into synthesis.input.transform, as gen_images does.
     StyleGAN2 has no input transform: the identity is accepted, anything else refused."""
@@ -158,11 +149,7 @@ class LayerInfo:
 
 
 def _stylegan2_layers(syn) -> list[LayerInfo]:
-    out = []
-    for name in syn.layer_names:
-        layer = syn.get_submodule(name)
-        out.append(LayerInfo(name, syn.get_submodule(name.split(".")[0]).resolution, layer.out_channels))
-    return out
+    return [LayerInfo(*row) for row in syn.layer_table()]
 
 
 def list_layers(G: Generator) -> list[LayerInfo]:
