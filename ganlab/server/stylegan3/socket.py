@@ -5,9 +5,11 @@ Client -> server (JSON text, each with an `id` the client picks):
 * `grid` {params, rows, cols}: seeds seed .. seed+rows*cols-1, one frame per tile;
 * `interpolate` {params, to_seed, steps}: `steps` frames moving in W from seed to to_seed;
 * `load` {model}: load a model now (progress messages, then `model`);
+* `directions` {model}: its latent directions (PCA of W; progress `phase` directions, then `directions`);
 * `download` {source: hub name or https URL}, `cancel_download` {key}: the model hub.
 
-Server -> client: text `hello` (device, models, limits, hub), `progress` while a model loads
+Server -> client: text `hello` (device, models, limits, hub), `directions` (count, explained
+variance shares, stds, layer ranges), `progress` while a model loads
 (`phase` loading/ready) or a render takes long (`phase` render: the synthesis layer it is on,
 and the frame of a grid or interpolation), `model` (its info and layer table), `download` (a
 hub download's state, sent to every socket), `error` (message and field), `done` after a job;
@@ -44,7 +46,7 @@ from ganlab.server.stylegan3.service import BusyError, StyleGAN3Service
 log = logging.getLogger("ganlab.stylegan3")
 MAX_MESSAGE_CHARS = 65_536
 MAX_JSON_DEPTH = 16  # the deepest real message is 3 levels; deeper ones are refused before validation
-JOB_KINDS = ("render", "grid", "interpolate", "load")
+JOB_KINDS = ("render", "grid", "interpolate", "load", "directions")
 HUB_KINDS = ("download", "cancel_download")
 _LEN = struct.Struct("<I")
 
@@ -78,7 +80,7 @@ def parse_job(message: dict, service: StyleGAN3Service) -> Job:
     if kind not in JOB_KINDS:
         raise FieldError("type", f"must be one of {', '.join(JOB_KINDS + HUB_KINDS)}")
     job_id = message.get("id")
-    if kind == "load":
+    if kind in ("load", "directions"):
         params = _params({"model": message.get("model", "")})
         return Job(job_id, kind, model=params.model)
     params = _params(message.get("params") or {})
@@ -247,6 +249,17 @@ class RenderSocket:
             except Exception as error:  # a broken model file must not end the connection
                 await self._send_error(job.id, "model", f"{type(error).__name__}: {error}")
 
+    async def _directions(self, job: Job, model) -> None:
+        from ganlab.server.stylegan3.directions import directions_info
+
+        def progress(done: int, total: int) -> None:
+            self.post({"type": "progress", "id": job.id, "model": model.id, "phase": "directions",
+                       "done": done, "total": total})
+
+        directions, cached = await self.service.find_directions(model, progress)
+        info = directions_info(directions, model.info["num_ws"], cached)
+        await self.send_json({"type": "directions", "id": job.id, "model": model.id, "info": info})
+
     async def _run(self, job: Job) -> None:
         async def progress(update: dict) -> None:
             await self.send_json({"type": "progress", "id": job.id, "model": job.model, **update})
@@ -254,6 +267,9 @@ class RenderSocket:
         model = await self.service.get_model(job.model, progress)
         if job.kind == "load":
             await self.send_json({"type": "model", "id": job.id, "model": model.id, "info": model.info})
+            return
+        if job.kind == "directions":
+            await self._directions(job, model)
             return
         from ganlab.server.stylegan3.render import encode_jpeg
 
