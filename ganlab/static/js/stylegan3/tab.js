@@ -135,9 +135,8 @@ export async function mountStyleGAN3Tab(root) {
   root.replaceChildren(
     el("div", { className: "sg3-top" }, el("strong", { textContent: "StyleGAN3" }), badge), banner.root, hub.lead,
     el("div", { className: "sg3-layout" },
-      el("div", { className: "sg3-column" }, models.root, hub.panel, latent.root, truncation.root,
-        directions.root),
-      el("div", { className: "sg3-column sg3-center" }, viewer.root, layers.root),
+      el("div", { className: "sg3-column" }, models.root, hub.panel, latent.root, truncation.root),
+      el("div", { className: "sg3-column sg3-center" }, viewer.root, directions.root, layers.root),
       el("div", { className: "sg3-column" }, equivariance.root, spectrum.root, mixing.root, grid.root, interp.root)));
 
   const panels = [latent, truncation, equivariance, mixing, layers, directions, spectrum];
