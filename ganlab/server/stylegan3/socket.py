@@ -5,7 +5,8 @@ Client -> server (JSON text, each with an `id` the client picks):
 * `grid` {params, rows, cols}: seeds seed .. seed+rows*cols-1, one frame per tile;
 * `interpolate` {params, to_seed, steps}: `steps` frames moving in W from seed to to_seed;
 * `load` {model}: load a model now (progress messages, then `model`);
-* `directions` {model}: its latent directions (PCA of W; progress `phase` directions, then `directions`);
+* `directions` {model}: its latent directions (PCA of W; progress `phase` directions, then `directions`),
+  handled beside the pending slot, so a render sent after it does not replace it;
 * `download` {source: hub name or https URL}, `cancel_download` {key}: the model hub.
 
 Server -> client: text `hello` (device, models, limits, hub), `directions` (count, explained
@@ -210,6 +211,9 @@ class RenderSocket:
                     handle_message(self.service.downloads, message)  # its state reaches every socket
                     continue
                 job = parse_job(message, self.service)
+                if job.kind == "directions":  # beside the render slot: a newer render must not drop it
+                    self._spawn(self._directions_job(job))
+                    continue
             except FieldError as error:
                 await self._error(message.get("id") if isinstance(message, dict) else None, error)
                 continue
@@ -249,6 +253,19 @@ class RenderSocket:
             except Exception as error:  # a broken model file must not end the connection
                 await self._send_error(job.id, "model", f"{type(error).__name__}: {error}")
 
+    def _spawn(self, coroutine) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _directions_job(self, job: Job) -> None:
+        try:
+            await self._directions(job, await self.service.get_model(job.model))
+        except FieldError as error:
+            await self._error(job.id, error)
+        except Exception as error:  # a broken model file must not end the connection
+            await self._send_error(job.id, "model", f"{type(error).__name__}: {error}")
+
     async def _directions(self, job: Job, model) -> None:
         from ganlab.server.stylegan3.directions import directions_info
 
@@ -267,9 +284,6 @@ class RenderSocket:
         model = await self.service.get_model(job.model, progress)
         if job.kind == "load":
             await self.send_json({"type": "model", "id": job.id, "model": model.id, "info": model.info})
-            return
-        if job.kind == "directions":
-            await self._directions(job, model)
             return
         from ganlab.server.stylegan3.render import encode_jpeg
 

@@ -93,3 +93,23 @@ async def test_ws_directions_edit_and_layer_stats(server: LiveServer) -> None:
     assert layer["all"]["max_abs"] >= layer["selected"]["max_abs"] > 0
     assert [p["index"] for p in layer["per_channel"]] == layer["shown"]
     await ws.close()
+
+
+@pytest.mark.asyncio
+async def test_ws_directions_report_progress_and_survive_a_newer_render(server: LiveServer) -> None:
+    from tests.server.stylegan3.test_sg3_api import save_micro_network
+
+    save_micro_network(server.models_dir / "fresh-micro.safetensors")
+    ws, _ = await ws_open(server)
+    await ws.send(json.dumps({"type": "directions", "id": "d", "model": "fresh-micro.safetensors"}))
+    await ws.send(json.dumps({"type": "render", "id": "r", "params": {"seed": 1}}))  # must not drop "d"
+    seen = await receive_until(ws, lambda m: isinstance(m, dict) and m["type"] == "directions")
+    progress = [m for m in seen if isinstance(m, dict) and m.get("phase") == "directions"]
+    assert progress and progress[-1]["done"] == progress[-1]["total"] == 10_000
+    assert seen[-1]["info"]["num_ws"] == 16 and not seen[-1]["info"]["cached"]
+    if not any(isinstance(m, tuple) and m[0]["id"] == "r" for m in seen):
+        await receive_until(ws, frame_with("r"))
+    await ws.send(json.dumps({"type": "directions", "id": "e", "model": "missing.pkl"}))
+    error = (await receive_until(ws, lambda m: isinstance(m, dict) and m["type"] == "error"))[-1]
+    assert error["id"] == "e" and error["field"] == "model"
+    await ws.close()

@@ -1,9 +1,9 @@
 /**
  * Latent directions (GANSpace): one slider per principal direction of W, in standard
  * deviations, applied to a chosen range of ws (coarse, middle, fine, all, or custom). The
- * directions are found by the server on first use (GET .../directions: a PCA of 10,000 mapped
- * latents, cached per model sha256); the amounts live in the render params, so a shared link
- * carries the edit.
+ * directions are found by the server on first use (a `directions` socket message: a PCA of
+ * 10,000 mapped latents with progress, cached per model sha256); the amounts live in the render
+ * params, so a shared link carries the edit.
  */
 
 import { button, el, foldSection, intBox, slider } from "./widgets.js";
@@ -17,7 +17,7 @@ export function trimAmounts(amounts) {
   return out;
 }
 
-export function createDirectionsPanel({ schema, get, set }) {
+export function createDirectionsPanel({ schema, get, set, send }) {
   const rangeProp = schema.properties.edit_layers;
   const status = el("div", { className: "sg3-hint", textContent: "Open to find the latent directions." });
   status.dataset.role = "sg3-directions-status";
@@ -62,20 +62,16 @@ export function createDirectionsPanel({ schema, get, set }) {
     update(get());
   }
 
-  async function load() {
+  /** Ask the server (once per model); the answer arrives as `found`, progress as `progress`. */
+  function load() {
     const model = get().model;
     if (loadedFor === model) return;
-    loadedFor = model;
-    status.textContent = "Finding latent directions (PCA of 10,000 mapped latents)…";
-    try {
-      const response = await fetch(`api/stylegan3/models/${encodeURIComponent(model)}/directions`);
-      if (!response.ok) throw new Error(`${response.status}`);
-      const found = await response.json();
-      if (get().model === model) build(found);
-    } catch (error) {
-      loadedFor = null;
-      status.textContent = `Could not find directions: ${error.message}`;
+    if (!send({ type: "directions", model })) {
+      status.textContent = "Not connected; the directions are asked for again when the panel reopens.";
+      return;
     }
+    loadedFor = model;
+    status.textContent = "Finding latent directions (PCA of W)…";
   }
 
   function update(p) {
@@ -101,6 +97,15 @@ export function createDirectionsPanel({ schema, get, set }) {
       update(get());
     },
     update,
+    /** The server's `directions` message. */
+    found(m) { if (m.model === get().model) build(m.info); },
+    progress(m) {
+      if (m.model !== get().model || info) return;
+      status.textContent = `Finding latent directions: mapped ${m.done.toLocaleString()} of ` +
+        `${m.total.toLocaleString()} latents…`;
+    },
+    /** A failed request: let the next opening ask again. */
+    failed(message) { loadedFor = null; status.textContent = `Could not find directions: ${message}`; },
     get info() { return info; },
   };
 }

@@ -118,7 +118,9 @@ export async function mountStyleGAN3Tab(root) {
   const equivariance = createEquivariancePanel({ schema, get, set, animator });
   const mixing = createMixingPanel({ get, set, animator });
   const layers = createLayerPanel({ get, set });
-  const directions = createDirectionsPanel({ schema, get, set });
+  let directionsId = null; // the socket id of the latest directions request, to route its error
+  const directions = createDirectionsPanel({ schema, get, set,
+    send: (message) => (directionsId = conn.send(message)) !== null });
   const spectrum = createSpectrumPanel({ schema, set });
   const grid = createSeedGrid({ get: () => requestParams(get(), schema), set, request, maxGrid: limits.max_grid });
   const interp = createInterpolation({ get: () => requestParams(get(), schema), request, animator,
@@ -173,7 +175,9 @@ export async function mountStyleGAN3Tab(root) {
       viewer.busy(`Preparing ${modelName(get().model)}…`);
       pickModel(get().model);
     },
+    directions: (m) => directions.found(m),
     progress(m) {
+      if (m.phase === "directions") { directions.progress(m); return; }
       if (m.phase !== "render") models.progress(m);
       if (m.phase === "render" && m.kind !== "render") { grid.progress(m); interp.progress(m); return; }
       if (m.model !== get().model || (m.phase === "render" && m.id <= lastFrameId)) return;
@@ -193,6 +197,7 @@ export async function mountStyleGAN3Tab(root) {
     error(m) {
       const where = m.field && m.field !== "message" ? `${m.field}: ` : "";
       banner.show(`${where}${m.message}`);
+      if (m.id === directionsId) directions.failed(m.message);
       if (m.field === "model") { models.failed(m.message); viewer.busy(`Could not load ${modelName(get().model)}.`, 0); }
     },
     done(m) { grid.done(m); interp.done(m); },
