@@ -10,7 +10,7 @@ import torch
 
 from ganlab.stylegan3.views.layer import channel_order, layer_stats, pick_channels, scale_channels
 from ganlab.stylegan3.views.spectrum import power_spectrum_db, spectrum_image, viridis_lut
-from ganlab.stylegan3.views.untransform import resample_filter, round_translate, untransform
+from ganlab.stylegan3.views.untransform import resample_filter, round_translate, untransform, upsample
 
 
 def test_energy_order_puts_the_strongest_channels_first() -> None:
@@ -84,3 +84,13 @@ def test_untransform_undoes_translation_and_rotation() -> None:
 
 def test_round_translate_snaps_to_pixels() -> None:
     assert round_translate((0.1, -0.013), 64) == (6 / 64, -1 / 64)
+
+
+@pytest.mark.parametrize("angle", [0.0, 37.0])
+def test_polyphase_upsample_matches_the_zero_stuffing_reference(angle: float) -> None:
+    kernel = resample_filter(angle)
+    x = torch.randn(2, 1, 20, 17)
+    reference = torch.nn.functional.conv_transpose2d(x, kernel[None, None], stride=4, padding=19)
+    fast = upsample(x, kernel, 4)
+    assert fast.shape == (2, 1, 80, 68)
+    assert torch.allclose(fast[..., : reference.shape[2], : reference.shape[3]], reference, atol=1e-5)

@@ -13,6 +13,7 @@ a Lanczos window (a = 3) in both frames, then bilinear sampling on the fine grid
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
@@ -21,7 +22,8 @@ import torch.nn.functional as F
 UP = 4  # upsampling before the bilinear lookup
 LANCZOS_A = 3  # window radius in pixels
 RADIUS = 5  # filter half-width in input pixels (covers the rotated window, a*sqrt(2) < 5)
-DESIGN_TAPS = 64  # half-size of the frequency grid the filter is designed on, in input pixels
+DESIGN_TAPS = 16  # half-size of the grid the filter is designed on, in input pixels (> RADIUS: tails wrap in
+# from beyond 27 pixels only, where the ideal filter is below 1e-3)
 
 
 def round_translate(translate: tuple[float, float], resolution: int) -> tuple[float, float]:
@@ -39,6 +41,7 @@ def _lanczos(x: torch.Tensor, a: int) -> torch.Tensor:
     return torch.where(x.abs() < a, torch.sinc(x) * torch.sinc(x / a), torch.zeros_like(x))
 
 
+@functools.lru_cache(maxsize=64)
 def resample_filter(angle_deg: float, up: int = UP) -> torch.Tensor:
     """2D upsampling filter [K, K], K = 2*RADIUS*up - 1, taps at 1/up input pixels.
 
@@ -70,6 +73,31 @@ def resample_filter(angle_deg: float, up: int = UP) -> torch.Tensor:
     return kernel.float()
 
 
+def upsample(x: torch.Tensor, kernel: torch.Tensor, up: int) -> torch.Tensor:
+    """x [B, 1, H, W] -> [B, 1, H*up, W*up]: zero insertion then `kernel` (odd size, centred), fine
+    pixel j at input position j/up. Done polyphase: all up*up phases as the output channels of one
+    small convolution, so no multiply touches an inserted zero (16x less work than filtering the
+    zero-stuffed image), then interleaved by pixel_shuffle."""
+    size = kernel.shape[0]
+    pad = (size - 1) // 2
+    taps = -(-size // up)  # the longest phase's taps per axis
+    # Fine sample up*m + r is sum_t kernel[s + up*t] * x[m + b - t] with (b, s) = divmod(r + pad, up):
+    # a correlation with the flipped taps, read b samples in. Leading zeros make every phase as
+    # long as the longest and move each to read at the smallest b, so one crop serves all.
+    b_min, b_max = pad // up, (up - 1 + pad) // up
+    phases = []
+    for ry in range(up):
+        for rx in range(up):
+            (by, sy), (bx, sx) = divmod(ry + pad, up), divmod(rx + pad, up)
+            sub = kernel[sy::up, sx::up].flip(0, 1)
+            left, top = taps - sub.shape[1] + bx - b_min, taps - sub.shape[0] + by - b_min
+            phases.append(F.pad(sub, [left, b_max - bx, top, b_max - by]))
+    weight = torch.stack(phases)[:, None].to(x)  # [up*up, 1, taps + b_max - b_min, same]
+    h, w = x.shape[2:]
+    corr = F.conv2d(F.pad(x, [taps - 1] * 4), weight)  # the input padded by taps-1 on each side
+    return F.pixel_shuffle(corr[:, :, b_min : b_min + h, b_min : b_min + w], up)  # channel ry*up+rx
+
+
 def _sample_grid(height: int, width: int, translate, angle_deg: float, up: int, fine: tuple[int, int]):
     """Where each output pixel reads the upsampled image, in grid_sample coordinates [1, H, W, 2]."""
     rot = _rotation(angle_deg).float()
@@ -89,9 +117,7 @@ def untransform(x: torch.Tensor, translate=(0.0, 0.0), angle_deg: float = 0.0, u
     degrees) -> the same content moved back; outside the picture is zero."""
     assert x.ndim == 4, x.shape
     n, c, h, w = x.shape
-    kernel = resample_filter(angle_deg, up).to(x.device)
-    pad = (kernel.shape[0] - 1) // 2
-    weight = kernel.expand(c, 1, *kernel.shape).contiguous()
-    fine = F.conv_transpose2d(x.float(), weight, stride=up, padding=pad, groups=c)
+    kernel = resample_filter(float(angle_deg), up).to(x.device)
+    fine = upsample(x.float().reshape(n * c, 1, h, w), kernel, up).reshape(n, c, h * up, w * up)
     grid = _sample_grid(h, w, translate, angle_deg, up, fine.shape[2:]).to(x.device).expand(n, -1, -1, -1)
     return F.grid_sample(fine, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
