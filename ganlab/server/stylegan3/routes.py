@@ -193,6 +193,10 @@ def settings_filename(params: RenderParams, suffix: str = "png") -> str:
         parts.append(f"mix{params.mix_seed}")
     if params.layer:
         parts.append(f"{params.layer}_ch{params.layer_channel}")
+    if any(params.edit_amounts):
+        parts.append(f"edit-{params.edit_layers}")
+    if params.fft:
+        parts.append("fft")
     return "sg3_" + "_".join(parts) + f".{suffix}"
 
 

@@ -46,19 +46,20 @@ def _summary(x: torch.Tensor) -> dict:
         "mean": float(x.mean()),
         "std": float(x.std()) if x.numel() > 1 else 0.0,
         "max_abs": float(x.abs().max()),
+        "rms": float(x.square().mean().sqrt()),
     }
 
 
 def layer_stats(feat: torch.Tensor, shown: list[int]) -> dict:
-    """Statistics for the layer panel: `all` and `selected` (mean, std, max_abs), `per_channel`
-    for each shown channel (with its RMS), and `top`: the strongest channels as [index, rms]."""
+    """Statistics for the layer panel: `all` and `selected` (mean, std, max_abs, rms), the same
+    `per_channel` for each shown channel, and `top`: the strongest channels as [index, rms]."""
     feat = feat.float()
     energy = channel_energy(feat)
     top = torch.sort(-energy.double().cpu(), stable=True).indices[:TOP_CHANNELS]
     return {
         "all": _summary(feat),
         "selected": _summary(feat[shown]),
-        "per_channel": [{"index": c, "rms": float(energy[c]), **_summary(feat[c])} for c in shown],
+        "per_channel": [{"index": c, **_summary(feat[c])} for c in shown],
         "top": [[int(c), float(energy[c])] for c in top],
     }
 

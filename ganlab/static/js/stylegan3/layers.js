@@ -11,17 +11,22 @@ import { button, checkbox, el, section, slider } from "./widgets.js";
 
 const fmt = (v) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3));
 
+/** All channels vs the shown ones (the official table), plus one column per shown channel in RGB. */
 function statsTable() {
+  const head = el("tr");
   const body = el("tbody");
-  const table = el("table", { className: "sg3-stats" },
-    el("thead", {}, el("tr", {}, ...["", "All channels", "Shown"].map((t) => el("th", { textContent: t })))), body);
+  const table = el("table", { className: "sg3-stats" }, el("thead", {}, head), body);
   table.dataset.role = "sg3-layer-stats";
   return {
     root: table,
     show(layer) {
-      body.replaceChildren(...[["Mean", "mean"], ["Std", "std"], ["Max |v|", "max_abs"]].map(([label, key]) =>
-        el("tr", {}, el("th", { textContent: label }), el("td", { textContent: fmt(layer.all[key]) }),
-          el("td", { textContent: fmt(layer.selected[key]) }))));
+      const each = layer.per_channel.length > 1 ? layer.per_channel : [];
+      head.replaceChildren(...["", "All channels", "Shown", ...each.map((c) => `ch ${c.index}`)]
+        .map((t) => el("th", { textContent: t })));
+      const rows = [["Mean", "mean"], ["Std", "std"], ["Max |v|", "max_abs"], ["RMS", "rms"]];
+      body.replaceChildren(...rows.map(([label, key]) => el("tr", {}, el("th", { textContent: label }),
+        ...[layer.all[key], layer.selected[key], ...each.map((c) => c[key])]
+          .map((v) => el("td", { textContent: v === undefined ? "" : fmt(v) })))));
     },
   };
 }
