@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 from ganlab.server.stylegan3.models import LoadedModel, ModelRegistry, StyleGAN3Config
+from ganlab.server.stylegan3.params import FieldError
 from ganlab.stylegan3.directions import (
     Directions,
     DirectionsCache,
@@ -69,3 +70,23 @@ def directions_info(directions: Directions, num_ws: int, cached: bool) -> dict:
         start, stop = layer_range(name, num_ws)
         ranges[name] = [start, stop - 1]
     return {**directions.summary(), "num_ws": num_ws, "ranges": ranges, "cached": cached}
+
+
+async def serve_directions(sock, job) -> None:
+    """Answer a socket's `directions` job: `progress` (phase directions, done, total latents mapped)
+    while they are found, then `directions` with directions_info; an `error` naming the field if
+    the model is bad. `sock` is the RenderSocket (post, send_json, service, error senders)."""
+    try:
+        model = await sock.service.get_model(job.model)
+
+        def progress(done: int, total: int) -> None:
+            sock.post({"type": "progress", "id": job.id, "model": model.id, "phase": "directions",
+                       "done": done, "total": total})
+
+        directions, cached = await sock.service.find_directions(model, progress)
+        info = directions_info(directions, model.info["num_ws"], cached)
+        await sock.send_json({"type": "directions", "id": job.id, "model": model.id, "info": info})
+    except FieldError as error:
+        await sock._error(job.id, error)
+    except Exception as error:  # a broken model file must not end the connection
+        await sock._send_error(job.id, "model", f"{type(error).__name__}: {error}")

@@ -39,6 +39,7 @@ from fastapi import WebSocket
 from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect
 
+from ganlab.server.stylegan3.directions import serve_directions
 from ganlab.server.stylegan3.downloads import handle_message
 from ganlab.server.stylegan3.params import SEED_MAX, FieldError, RenderParams, first_error
 from ganlab.server.stylegan3.progress import LayerReporter
@@ -212,7 +213,7 @@ class RenderSocket:
                     continue
                 job = parse_job(message, self.service)
                 if job.kind == "directions":  # beside the render slot: a newer render must not drop it
-                    self._spawn(self._directions_job(job))
+                    self._spawn(serve_directions(self, job))
                     continue
             except FieldError as error:
                 await self._error(message.get("id") if isinstance(message, dict) else None, error)
@@ -257,25 +258,6 @@ class RenderSocket:
         task = asyncio.get_running_loop().create_task(coroutine)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
-
-    async def _directions_job(self, job: Job) -> None:
-        try:
-            await self._directions(job, await self.service.get_model(job.model))
-        except FieldError as error:
-            await self._error(job.id, error)
-        except Exception as error:  # a broken model file must not end the connection
-            await self._send_error(job.id, "model", f"{type(error).__name__}: {error}")
-
-    async def _directions(self, job: Job, model) -> None:
-        from ganlab.server.stylegan3.directions import directions_info
-
-        def progress(done: int, total: int) -> None:
-            self.post({"type": "progress", "id": job.id, "model": model.id, "phase": "directions",
-                       "done": done, "total": total})
-
-        directions, cached = await self.service.find_directions(model, progress)
-        info = directions_info(directions, model.info["num_ws"], cached)
-        await self.send_json({"type": "directions", "id": job.id, "model": model.id, "info": info})
 
     async def _run(self, job: Job) -> None:
         async def progress(update: dict) -> None:
