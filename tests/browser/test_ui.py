@@ -251,10 +251,13 @@ def test_diverged_banner_offers_reset(app_page) -> None:
     patch = '{"loss": "wasserstein_gp", "gp_weight": 0, "d_lr": 10, "g_lr": 10, "g_output": "linear"}'
     page.evaluate(f"window.ganlab.send({{type: 'set', params: {patch}}})")
     page.wait_for_function("window.ganlab.store.get('params').loss === 'wasserstein_gp'", timeout=5_000)
+    plot_before = page.locator("#dist").bounding_box()
     page.click("#btn-play")
     page.wait_for_selector("#banner:not([hidden]) >> text=diverged", timeout=10_000)
     page.wait_for_timeout(200)  # frames still in flight must not re-enable Play
     assert page.is_disabled("#btn-play")
+    assert page.locator("#dist").bounding_box() == plot_before  # the message floats; nothing moves
+    assert page.locator("#btn-banner_reset").bounding_box()["y"] < 200  # and it is seen at once
     page.click("#btn-banner_reset")
     page.wait_for_function("window.ganlab.store.get('run').state === 'paused'", timeout=5_000)
     assert page.is_hidden("#banner") and page.is_enabled("#btn-play")
