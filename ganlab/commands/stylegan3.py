@@ -1,4 +1,5 @@
-"""`ganlab stylegan generate | convert | info | download`: images, safe conversion, summary, the model hub.
+"""`ganlab stylegan generate | convert | info | download | directions`: images, safe conversion,
+summary, the model hub, latent directions (commands/directions.py).
 
 StyleGAN2, StyleGAN2-ADA and StyleGAN3 networks alike; `ganlab stylegan3` is the same command
 under its old name.
@@ -139,6 +140,10 @@ def register(subparsers) -> None:
     d.add_argument("--list", action="store_true", help="list the hub's models and which are downloaded")
     _models_dir_arg(d)
     d.set_defaults(func=cmd_download)
+
+    from ganlab.commands import directions
+
+    directions.register(sub, sys.modules[__name__])
 
 
 def _models_dir_arg(parser) -> None:
