@@ -371,11 +371,11 @@ def hub_table(models_dir: Path) -> str:
     from ganlab.stylegan3.hub.catalog import CATALOG, LICENCES, RECOMMENDED
     from ganlab.stylegan3.hub.install import Target, existing
 
-    lines = [f"{'name':<36}{'config':>7}{'res':>6}{'size':>9}  {'training set':<37}downloaded"]
+    lines = [f"{'name':<36}{'config':>10}{'res':>6}{'size':>9}  {'training set':<37}downloaded"]
     for m in CATALOG.values():
         here = "yes" if existing(Target("", m.filename, m), models_dir) else ""
         star = " *" if m.name == RECOMMENDED else ""
-        lines.append(f"{m.name + star:<36}{m.config:>7}{m.resolution:>6}{m.size_bytes / 1e6:>6.0f} MB  "
+        lines.append(f"{m.name + star:<36}{m.config:>10}{m.resolution:>6}{m.size_bytes / 1e6:>6.0f} MB  "
                      f"{m.dataset:<37}{here}")
     lines += ["", "* fastest on a CPU. Sizes are approximate. Files go to "
               f"{models_dir} (--models-dir or GANLAB_MODELS_DIR)."]

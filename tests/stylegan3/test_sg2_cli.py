@@ -72,3 +72,10 @@ def test_translate_is_refused_for_stylegan2(pkl, tmp_path):
     )
     assert proc.returncode != 0 and "StyleGAN2 has no input transform" in proc.stderr
     assert not list(tmp_path.glob("*.png"))
+
+
+def test_download_list_shows_the_stylegan2_set(tmp_path):
+    out = run_cli("download", "--list", "--models-dir", tmp_path).stdout
+    rows = [line for line in out.splitlines() if line.startswith("stylegan2-")]
+    assert len(rows) == 15 and all(" StyleGAN2 " in row for row in rows)
+    assert any(row.startswith("stylegan2-cifar10-32x32") and "CIFAR-10" in row for row in rows)
