@@ -86,7 +86,8 @@ def check_for_model(params: VideoParams, resolution: int, num_ws: int, c_dim: in
     for field, count in (("rows", params.rows), ("cols", params.cols)):
         if count * resolution > MAX_SIDE:
             raise VideoError(
-                field, f"{count} x {resolution} px is over {MAX_SIDE} px; at most {MAX_SIDE // resolution} for this model"
+                field,
+                f"{count} x {resolution} px is over {MAX_SIDE} px; at most {MAX_SIDE // resolution} for this model",
             )
     if params.truncation_cutoff is not None and params.truncation_cutoff > num_ws:
         raise VideoError("truncation_cutoff", f"must be between 0 and num_ws={num_ws}")
@@ -100,3 +101,23 @@ GIF_PIXELS_NOTE = (
     "a GIF of {pixels:,} pixels (frames x frame size) is over the {limit:,} kept in memory; "
     "use mp4, fewer frames or a smaller grid"
 )
+
+
+def first_error(error) -> tuple[str, str]:
+    """(field, message) of a pydantic ValidationError of VideoParams, with the allowed range spelt out."""
+    item = error.errors()[0]
+    loc = [str(p) for p in item.get("loc", ()) if p not in ("body", "params")]
+    field = loc[0] if loc else ""
+    message = item.get("msg", "invalid value").removeprefix("Value error, ")
+    info = VideoParams.model_fields.get(field)
+    if info is not None and item.get("type") in ("greater_than_equal", "less_than_equal", "too_short", "too_long"):
+        keys = ("ge", "le", "min_length", "max_length")
+        bounds = {k: getattr(m, k) for m in info.metadata for k in keys if getattr(m, k, None) is not None}
+        lo, hi = bounds.get("ge", bounds.get("min_length")), bounds.get("le", bounds.get("max_length"))
+        sized = "min_length" in bounds or "max_length" in bounds
+        message = f"must {'have' if sized else 'be'} between {lo} and {hi}{' items' if sized else ''}"
+        if len(str(item.get("input"))) < 40:
+            message += f" (got {item.get('input')!r})"
+    if not field and ":" in message:  # whole-model checks start with the field they are about
+        field, message = (s.strip() for s in message.split(":", 1))
+    return ".".join(loc) or field or "params", message
