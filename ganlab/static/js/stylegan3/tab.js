@@ -17,6 +17,7 @@ import { createModelPanel } from "./models.js";
 import { fetchRenderSchema, readHashParams, renderDefaults, requestParams, writeHashParams } from "./params.js";
 import { createSeedGrid } from "./seedgrid.js";
 import { createTruncationPanel } from "./truncation.js";
+import { createVideoExport } from "./video.js";
 import { createViewer } from "./viewer.js";
 import { el } from "./widgets.js";
 
@@ -117,6 +118,8 @@ export async function mountStyleGAN3Tab(root) {
   const grid = createSeedGrid({ get: () => requestParams(get(), schema), set, request, maxGrid: limits.max_grid });
   const interp = createInterpolation({ get: () => requestParams(get(), schema), request, animator,
     maxFrames: limits.max_frames });
+  const video = createVideoExport({ get: () => requestParams(get(), schema), toSeed: () => interp.toSeed(),
+    notify: (t) => banner.show(t) });
   const hub = createHub({ request: (message) => conn.send(message), onUse: (id) => pickModel(id) });
   let device = null;
   const showDevice = (threads) => {
@@ -131,7 +134,7 @@ export async function mountStyleGAN3Tab(root) {
     el("div", { className: "sg3-layout" },
       el("div", { className: "sg3-column" }, models.root, hub.panel, latent.root, truncation.root),
       el("div", { className: "sg3-column sg3-center" }, viewer.root, layers.root),
-      el("div", { className: "sg3-column" }, equivariance.root, mixing.root, grid.root, interp.root)));
+      el("div", { className: "sg3-column" }, equivariance.root, mixing.root, grid.root, interp.root, video.root)));
 
   const panels = [latent, truncation, equivariance, mixing, layers];
   const writeHash = throttle(() => writeHashParams(get(), defaults), HASH_WRITE_MS);
