@@ -154,3 +154,17 @@ def test_cli_bad_input_names_the_option(pkl, tmp_path):
     proc = run_cli("--network", pkl, "--seeds", "0-2", "--grid", "2x2", "--output", tmp_path / "x.mp4", check=False)
     assert proc.returncode == 1 and "--seeds:" in proc.stderr and "multiple of rows*cols" in proc.stderr
     assert not list(tmp_path.glob("x.*"))
+
+
+def test_frame_tiles_every_cell_row_by_row():
+    """More cells than one batch holds (5 > CELLS_PER_BATCH): each cell is its seed's own image."""
+    from ganlab.stylegan3.video.frames import CELLS_PER_BATCH, render_frame
+
+    G = load_fixture("official_t32").generator()
+    p = VideoParams(seeds=[10, 11, 12, 13, 14, 15], rows=2, cols=3)
+    assert p.rows * p.cols > CELLS_PER_BATCH
+    frame = render_frame(G, keyframe_ws(G, p)[:, :, 0]).astype(int)
+    assert frame.shape == (64, 96, 3)
+    for i, seed in enumerate(p.seeds):
+        r, c = divmod(i, 3)
+        assert np.abs(frame[r * 32:(r + 1) * 32, c * 32:(c + 1) * 32] - seed_image(seed)).max() <= 1

@@ -24,13 +24,16 @@ class Cancelled(Exception):
     """The video was cancelled; its file is removed."""
 
 
+CELLS_PER_BATCH = 4  # a 4x4 grid of 1024 images in one batch would hold gigabytes of activations
+
+
 @torch.no_grad()
 def render_frame(G, ws: np.ndarray, force_fp32: bool = False) -> np.ndarray:
-    """ws [rows, cols, num_ws, w_dim] -> uint8 [rows*H, cols*W, C], all cells in one batch."""
+    """ws [rows, cols, num_ws, w_dim] -> uint8 [rows*H, cols*W, C], a few cells per batch."""
     rows, cols = ws.shape[:2]
-    batch = torch.from_numpy(ws.reshape(rows * cols, *ws.shape[2:])).float()
-    images = render.to_uint8(render.synthesize(G, batch, force_fp32))
-    return render.image_grid(images, rows, cols)
+    cells = torch.from_numpy(ws.reshape(rows * cols, *ws.shape[2:])).float()
+    images = [render.to_uint8(render.synthesize(G, b, force_fp32)) for b in cells.split(CELLS_PER_BATCH)]
+    return render.image_grid(np.concatenate(images), rows, cols)
 
 
 @dataclass
