@@ -75,6 +75,7 @@ def test_layout_repeats_and_shuffles_like_gen_video():
         ({"seeds": [0, 1, 2], "rows": 2, "cols": 2}, "seeds", "multiple of rows*cols"),
         ({"seeds": [0], "num_keyframes": 100, "w_frames": 100}, "w_frames", "at most 3600"),
         ({"format": "avi"}, "format", "mp4"),
+        ({"seeds": [0, 2**32]}, "seeds.1", "less than or equal to 4294967295"),
     ],
 )
 def test_bad_values_name_the_field(values, field, words):

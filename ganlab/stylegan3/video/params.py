@@ -110,7 +110,8 @@ def first_error(error) -> tuple[str, str]:
     field = loc[0] if loc else ""
     message = item.get("msg", "invalid value").removeprefix("Value error, ")
     info = VideoParams.model_fields.get(field)
-    if info is not None and item.get("type") in ("greater_than_equal", "less_than_equal", "too_short", "too_long"):
+    bound_error = item.get("type") in ("greater_than_equal", "less_than_equal", "too_short", "too_long")
+    if info is not None and len(loc) == 1 and bound_error:
         keys = ("ge", "le", "min_length", "max_length")
         bounds = {k: getattr(m, k) for m in info.metadata for k in keys if getattr(m, k, None) is not None}
         lo, hi = bounds.get("ge", bounds.get("min_length")), bounds.get("le", bounds.get("max_length"))
