@@ -44,7 +44,7 @@ class VideoParams(BaseModel):
     rows: int = Field(1, ge=1, le=MAX_GRID, description="Grid rows (gen_video's grid height).")
     cols: int = Field(1, ge=1, le=MAX_GRID, description="Grid columns (gen_video's grid width).")
     num_keyframes: int | None = Field(
-        None, ge=1, le=MAX_SEEDS, description="Keyframes per cell; null = len(seeds) / (rows*cols), which must divide."
+        None, ge=1, le=MAX_SEEDS, description="Keyframes per cell; unset = len(seeds) / (rows*cols), which must divide."
     )
     w_frames: int = Field(120, ge=1, le=MAX_FRAMES, description="Frames per transition between two keyframes.")
     kind: Literal["linear", "quadratic", "cubic"] = Field(
