@@ -41,3 +41,12 @@ def test_layers_listed_captured_and_summarised(G):
     assert info["architecture"] == "StyleGAN2" and info["num_ws"] == G.num_ws == 8
     assert info["fp16_layers"][0] == "b8.conv0"  # num_fp16_res 4 at 32 px: b8 and up (never below 8)
     assert torch.equal(render.mix_styles(ws, ws * 0, [7])[:, :7], ws[:, :7])
+
+
+def test_video_frames_render_a_stylegan2_grid(G):
+    from ganlab.stylegan3.video.frames import render_frame
+
+    ws = torch.stack([render.seed_ws(G, s, class_idx=0)[0] for s in range(2)]).numpy()[None]  # [1, 2, num_ws, w]
+    frame = render_frame(G, ws)
+    assert frame.shape == (32, 64, 3)
+    assert np.array_equal(frame[:, :32], render.to_uint8(render.synthesize(G, torch.from_numpy(ws[0, :1])))[0])
