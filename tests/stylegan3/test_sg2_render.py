@@ -49,4 +49,5 @@ def test_video_frames_render_a_stylegan2_grid(G):
     ws = torch.stack([render.seed_ws(G, s, class_idx=0)[0] for s in range(2)]).numpy()[None]  # [1, 2, num_ws, w]
     frame = render_frame(G, ws)
     assert frame.shape == (32, 64, 3)
-    assert np.array_equal(frame[:, :32], render.to_uint8(render.synthesize(G, torch.from_numpy(ws[0, :1])))[0])
+    alone = render.to_uint8(render.synthesize(G, torch.from_numpy(ws[0, :1])))[0]
+    assert np.abs(frame[:, :32].astype(int) - alone).max() <= 1  # batch 2 vs 1: float rounding only
