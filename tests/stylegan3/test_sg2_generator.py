@@ -77,3 +77,22 @@ def test_layer_outputs_can_be_captured(fixture):
         assert last.shape[-1] == G.img_resolution
         first = G.synthesis.forward_until(ws, "b4.conv1", noise_mode="const")
     assert first.shape[-1] == 4
+
+
+def test_fp16_blocks_run_and_stay_close(fixture, monkeypatch):
+    """The CUDA fp16 path (max-norm pre-scaling, dtype casts), emulated on the CPU: it runs in fp16
+    where asked and stays within fp16 precision of the official fp32 image."""
+    from ganlab.stylegan3.networks_stylegan2 import SynthesisBlock
+
+    monkeypatch.setattr(SynthesisBlock, "_dtype", lambda self, ws, f: torch.float16 if self.res16 else torch.float32)
+    G = fixture.generator()
+    for block in G.synthesis.modules():
+        if isinstance(block, SynthesisBlock):
+            block.res16 = block.resolution >= 8
+    seen = []
+    G.synthesis.b8.conv1.register_forward_hook(lambda m, i, o: seen.append(o.dtype))
+    for fused in (True, False):
+        with torch.no_grad():
+            img = G.synthesis(fixture.tensors["case0.ws"], noise_mode="const", fused_modconv=fused)
+        assert img.dtype == torch.float32 and relative_error(img, fixture.tensors["case0.img"]) < 3e-3
+    assert seen == [torch.float16, torch.float16]
