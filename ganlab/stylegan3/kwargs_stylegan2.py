@@ -16,6 +16,11 @@ from __future__ import annotations
 
 import math
 
+try:  # the loader's "beyond its bounds" error where ganlab/stylegan3/errors.py exists; a ValueError either way
+    from ganlab.stylegan3.errors import NetworkBoundsError as KwargsError
+except ImportError:  # pragma: no cover - before that module is merged
+    KwargsError = ValueError
+
 GENERATOR_ARGS = ("z_dim", "c_dim", "w_dim", "img_resolution", "img_channels")
 ADA_SYNTHESIS_DEFAULTS = {"num_fp16_res": 0, "conv_clamp": None}
 ADA_MAPPING_DEFAULTS = {"w_avg_beta": 0.995}
@@ -50,13 +55,13 @@ def normalize_generator_kwargs(kwargs: dict) -> dict:
     synthesis = kwargs.pop("synthesis_kwargs")
     mapping = kwargs.pop("mapping_kwargs", None) or {}
     if not isinstance(synthesis, dict) or not isinstance(mapping, dict):
-        raise ValueError("StyleGAN2-ADA kwargs: synthesis_kwargs and mapping_kwargs must be dicts")
+        raise KwargsError("StyleGAN2-ADA kwargs: synthesis_kwargs and mapping_kwargs must be dicts")
     return {**kwargs, "mapping_kwargs": {**ADA_MAPPING_DEFAULTS, **mapping}, **ADA_SYNTHESIS_DEFAULTS, **synthesis}
 
 
 def _int(name: str, value, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise ValueError(f"StyleGAN2 {name} must be an integer in [{lo}, {hi}], got {value!r}")
+        raise KwargsError(f"StyleGAN2 {name} must be an integer in [{lo}, {hi}], got {value!r}")
     return value
 
 
@@ -66,28 +71,28 @@ def _number(name: str, value, lo: float, hi: float, allow_none: bool = False):
     ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
     if not ok or not lo <= value <= hi:
         extra = " or null" if allow_none else ""
-        raise ValueError(f"StyleGAN2 {name} must be a number in [{lo}, {hi}]{extra}, got {value!r}")
+        raise KwargsError(f"StyleGAN2 {name} must be a number in [{lo}, {hi}]{extra}, got {value!r}")
     return value
 
 
 def _choice(name: str, value, allowed) -> None:
     if value not in allowed:
-        raise ValueError(f"StyleGAN2 {name} must be one of {list(allowed)}, got {value!r}")
+        raise KwargsError(f"StyleGAN2 {name} must be one of {list(allowed)}, got {value!r}")
 
 
 def _check_filter(value) -> None:
     if not isinstance(value, list | tuple) or not 1 <= len(value) <= 16:
-        raise ValueError(f"StyleGAN2 resample_filter must be a list of 1..16 numbers, got {value!r}")
+        raise KwargsError(f"StyleGAN2 resample_filter must be a list of 1..16 numbers, got {value!r}")
     for v in value:
         _number("resample_filter entry", v, -1e6, 1e6)
     if abs(sum(value)) < 1e-8:
-        raise ValueError("StyleGAN2 resample_filter must not sum to zero")
+        raise KwargsError("StyleGAN2 resample_filter must not sum to zero")
 
 
 def _check_mapping(m: dict, w_dim: int) -> tuple[int, int]:
     unknown = set(m) - _MAPPING_KEYS
     if unknown:
-        raise ValueError(f"StyleGAN2 mapping_kwargs: unknown keys {sorted(unknown)}")
+        raise KwargsError(f"StyleGAN2 mapping_kwargs: unknown keys {sorted(unknown)}")
     layers = _int("mapping_kwargs.num_layers", m.get("num_layers", 8), 1, 32)
     embed = m.get("embed_features")
     feats = m.get("layer_features")
@@ -102,42 +107,42 @@ def _check_mapping(m: dict, w_dim: int) -> tuple[int, int]:
 def check_generator_kwargs(kwargs: dict) -> None:
     """Refuse normalised kwargs outside the ranges real StyleGAN2 models use (ValueError names the field)."""
     if not isinstance(kwargs, dict):
-        raise ValueError("StyleGAN2 generator kwargs must be a dict")
+        raise KwargsError("StyleGAN2 generator kwargs must be a dict")
     for name in GENERATOR_ARGS:
         if name not in kwargs:
-            raise ValueError(f"StyleGAN2 generator kwargs lack {name}")
+            raise KwargsError(f"StyleGAN2 generator kwargs lack {name}")
     unknown = set(kwargs) - set(GENERATOR_ARGS) - {"mapping_kwargs"} - _SYNTHESIS_KEYS
     if unknown:
-        raise ValueError(f"StyleGAN2 generator kwargs: unknown keys {sorted(unknown)}")
+        raise KwargsError(f"StyleGAN2 generator kwargs: unknown keys {sorted(unknown)}")
     z_dim = _int("z_dim", kwargs["z_dim"], 1, 4096)
     c_dim = _int("c_dim", kwargs["c_dim"], 0, 100_000)
     w_dim = _int("w_dim", kwargs["w_dim"], 1, 4096)
     res = _int("img_resolution", kwargs["img_resolution"], 4, 1024)
     if res & (res - 1):
-        raise ValueError(f"StyleGAN2 img_resolution must be a power of two in [4, 1024], got {res}")
+        raise KwargsError(f"StyleGAN2 img_resolution must be a power of two in [4, 1024], got {res}")
     img_channels = _int("img_channels", kwargs["img_channels"], 1, 16)
     mapping = kwargs.get("mapping_kwargs") or {}
     if not isinstance(mapping, dict):
-        raise ValueError("StyleGAN2 mapping_kwargs must be a dict")
+        raise KwargsError("StyleGAN2 mapping_kwargs must be a dict")
     map_layers, map_feats = _check_mapping(mapping, w_dim)
     base = _int("channel_base", kwargs.get("channel_base", 32768), 1, 1 << 20)
     cmax = _int("channel_max", kwargs.get("channel_max", 512), 1, 2048)
     if base // res < 1:
-        raise ValueError(f"StyleGAN2 channel_base must be at least img_resolution ({res}), got {base}")
+        raise KwargsError(f"StyleGAN2 channel_base must be at least img_resolution ({res}), got {base}")
     _int("num_fp16_res", kwargs.get("num_fp16_res", 4), 0, 16)
     _choice("architecture", kwargs.get("architecture", "skip"), ("orig", "skip", "resnet"))
     _check_filter(kwargs.get("resample_filter", [1, 3, 3, 1]))
     _number("conv_clamp", kwargs.get("conv_clamp", 256), 0, 1e9, allow_none=True)
     kernel = _int("kernel_size", kwargs.get("kernel_size", 3), 1, 7)
     if kernel % 2 == 0:
-        raise ValueError(f"StyleGAN2 kernel_size must be odd, got {kernel}")
+        raise KwargsError(f"StyleGAN2 kernel_size must be odd, got {kernel}")
     _choice("activation", kwargs.get("activation", "lrelu"), ("linear", "relu", "lrelu"))
     _choice("use_noise", kwargs.get("use_noise", True), (True, False))
     _choice("fp16_channels_last", kwargs.get("fp16_channels_last", False), (True, False))
     _choice("fused_modconv_default", kwargs.get("fused_modconv_default", True), (True, False, "inference_only"))
     n = estimate_parameters(z_dim, c_dim, w_dim, res, img_channels, base, cmax, kernel, map_layers, map_feats)
     if n > MAX_PARAMETERS:
-        raise ValueError(f"StyleGAN2 kwargs describe {n:,} parameters, more than the {MAX_PARAMETERS:,} allowed")
+        raise KwargsError(f"StyleGAN2 kwargs describe {n:,} parameters, more than the {MAX_PARAMETERS:,} allowed")
 
 
 def estimate_parameters(z_dim, c_dim, w_dim, res, img_channels, base, cmax, kernel, map_layers, map_feats) -> int:
