@@ -89,7 +89,9 @@ class KwargRule:
             or ("float" in kinds and isinstance(value, int | float) and not is_bool and _finite(value))
         )
         if not ok or (not is_bool and not self._in_range(value)):
-            raise NetworkBoundsError(f"constructor argument {name}={_short(value)} is out of bounds: expected {self.describe()}")
+            raise NetworkBoundsError(
+                f"constructor argument {name}={_short(value)} is out of bounds: expected {self.describe()}"
+            )
 
     def _in_range(self, value) -> bool:
         if self.low is not None and value < self.low or self.high is not None and value > self.high:

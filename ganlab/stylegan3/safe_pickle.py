@@ -38,7 +38,6 @@ import torch
 from ganlab.stylegan3.bounds import MAX_TENSOR_DIMS, DecodeBudget
 from ganlab.stylegan3.errors import (
     CorruptNetworkError,
-    NetworkBoundsError,
     NetworkLoadError,
     UnsafePickleError,
     UnsupportedNetworkError,
