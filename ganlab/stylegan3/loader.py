@@ -153,7 +153,12 @@ def build_generator(init_kwargs: dict, state_dict: dict[str, torch.Tensor]) -> G
     is built for absurd ones) and load the tensors strictly."""
     bounds.check_generator_kwargs("stylegan3", init_kwargs)
     G = Generator(**init_kwargs)
-    G.load_state_dict(state_dict, strict=True)
+    try:
+        G.load_state_dict(state_dict, strict=True)
+    except RuntimeError as exc:  # missing, unexpected or mis-shaped tensors
+        raise CorruptNetworkError(
+            f"the file's tensors do not match its constructor arguments: {str(exc).strip()[:300]}"
+        ) from None
     return G.eval().requires_grad_(False)
 
 
@@ -168,12 +173,14 @@ def network_from_pickle_data(data: object) -> dict:
     if isinstance(data, tuple) or not isinstance(data, dict) or "G_ema" not in data:
         raise UnsupportedNetworkError("not a StyleGAN3 network pickle: expected a dict with 'G_ema'")
     _check_stylegan3(data["G_ema"])
-    g_ema = _network_data(data["G_ema"])
+    # Every plain part is decoded (within its budget) before anything is built.
+    g_ema, g, d = (_network_data(data.get(key)) for key in ("G_ema", "G", "D"))
+    training_set_kwargs = to_plain(data.get("training_set_kwargs"))
     return {
         "G_ema": build_generator(g_ema.init_kwargs, g_ema.state_dict),
-        "G": _network_data(data.get("G")),
-        "D": _network_data(data.get("D")),
-        "training_set_kwargs": to_plain(data.get("training_set_kwargs")),  # budgeted: may be hostile
+        "G": g,
+        "D": d,
+        "training_set_kwargs": training_set_kwargs,
         "format": "pickle",
     }
 

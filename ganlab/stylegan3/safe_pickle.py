@@ -194,7 +194,11 @@ def _numpy_dtype(spec, align=False, copy=False):
 
 
 class _NdarrayClass:
-    """What the global numpy.ndarray resolves to: an argument for _reconstruct, not callable."""
+    """What the global numpy.ndarray resolves to: an argument for _reconstruct, not a constructor
+    (numpy.ndarray(shape, dtype) would allocate any size, of any dtype, from a few bytes)."""
+
+    def __call__(self, *args, **kwargs):
+        raise UnsafePickleError("refusing to call numpy.ndarray: arrays are only rebuilt from their bytes")
 
 
 _NDARRAY = _NdarrayClass()
