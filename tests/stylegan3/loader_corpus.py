@@ -59,10 +59,10 @@ def tuple_key_dict(levels: int = 40) -> RawOps:
     """{shared_tuple(): 1} as raw protocol-3 opcodes (building it in Python would hash the key).
     Its memo slots are far above the pickler's own, so both can share one file."""
     slot = lambda i: struct.pack("<I", 1_000_000 + i)  # noqa: E731
-    ops = b"}" + b")" + b"r" + slot(0)  # EMPTY_DICT, EMPTY_TUPLE, LONG_BINPUT
+    ops = b"}" + b")" + b"r" + slot(0) + b"0"  # EMPTY_DICT; EMPTY_TUPLE, LONG_BINPUT, POP
     for i in range(levels):
-        ops += b"j" + slot(i) + b"j" + slot(i) + b"\x86" + b"r" + slot(i + 1)  # (t, t)
-    return RawOps(ops + b"K\x01" + b"s")  # BININT1 1, SETITEM
+        ops += b"j" + slot(i) + b"j" + slot(i) + b"\x86" + b"r" + slot(i + 1) + b"0"  # (t, t)
+    return RawOps(ops + b"j" + slot(levels) + b"K\x01" + b"s")  # key, BININT1 1, SETITEM
 
 
 def deep_list(depth: int = 100_000) -> RawOps:
