@@ -157,7 +157,7 @@ def build_generator(init_kwargs: dict, state_dict: dict[str, torch.Tensor]) -> G
         G.load_state_dict(state_dict, strict=True)
     except RuntimeError as exc:  # missing, unexpected or mis-shaped tensors
         raise CorruptNetworkError(
-            f"the file's tensors do not match its constructor arguments: {str(exc).strip()[:300]}"
+            f"the file's tensors do not match its constructor arguments: {' '.join(str(exc).split())[:300]}"
         ) from None
     return G.eval().requires_grad_(False)
 
