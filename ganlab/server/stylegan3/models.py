@@ -307,9 +307,10 @@ class ModelRegistry:
             try:
                 G = load_network(path)["G_ema"]
             except NetworkLoadError as error:  # the file's fault: 422, and the list shows it as broken
+                reason = str(error).removeprefix(f"{path.name}: ")
                 with self._lock:
-                    self._known[model_id] = {"broken": str(error).removeprefix(f"{path.name}: ")[:300]}
-                raise FieldError("model", f"cannot load {model_id!r}: {error}", status=422) from None
+                    self._known[model_id] = {"broken": reason[:300]}
+                raise FieldError("model", f"cannot load {model_id!r}: {reason}", status=422) from None
         return self.add(model_id, G, time.perf_counter() - start)
 
     def add(self, model_id: str, G, load_s: float = 0.0) -> LoadedModel:
