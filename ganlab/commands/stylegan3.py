@@ -1,4 +1,5 @@
-"""`ganlab stylegan3 generate | convert | info | download`: images, safe conversion, summary, the model hub.
+"""`ganlab stylegan3 generate | convert | info | download | directions`: images, safe conversion,
+summary, the model hub, latent directions (commands/directions.py).
 
 `--network` takes a file, `demo`, a hub model name or an https URL: names and URLs are
 downloaded into the models folder on first use and reused after. torch and the generator are
@@ -130,6 +131,10 @@ def register(subparsers) -> None:
     d.add_argument("--list", action="store_true", help="list the hub's models and which are downloaded")
     _models_dir_arg(d)
     d.set_defaults(func=cmd_download)
+
+    from ganlab.commands import directions
+
+    directions.register(sub, sys.modules[__name__])
 
 
 def _models_dir_arg(parser) -> None:

@@ -69,6 +69,11 @@ class StyleGAN3Config(BaseSettings):
     max_queued_renders: int = Field(
         4, ge=1, le=1000, description="Renders one client may have waiting or running; more are answered 'busy'."
     )
+    directions_dir: Path | None = Field(
+        None,
+        description="Cache of latent directions (PCA of W), one .npz per model sha256; "
+        "default models_dir/.directions.",
+    )
     progress_after_s: float = Field(
         0.3, ge=0, le=60, description="A render running longer than this reports the synthesis layer it is on."
     )

@@ -24,17 +24,15 @@ import numpy as np
 import torch
 
 from ganlab.server.stylegan3.params import SEED_MAX, RenderParams
+from ganlab.server.stylegan3.views import edit_ws, picture, user_transform
 from ganlab.stylegan3.render import (
-    LayerView,
     capture_layer,
     class_vector,
     encode_image,
-    layer_image,
     mix_styles,
     seed_to_z,
     set_input_transform,
     synthesize,
-    to_uint8,
 )
 
 
@@ -82,11 +80,6 @@ def compute_ws(G, params: RenderParams, device) -> torch.Tensor:
     return ws
 
 
-def _rgb(image: np.ndarray) -> np.ndarray:
-    """Grey [H, W, 1] layer views as [H, W, 3], so every frame has one layout."""
-    return np.repeat(image, 3, axis=2) if image.shape[2] == 1 else image
-
-
 @contextlib.contextmanager
 def layer_progress(G, on_layer: Callable[[int, int, str], None] | None):
     """Call `on_layer(index, count, name)` as synthesis starts each stage ("input", then each layer),
@@ -108,25 +101,21 @@ def layer_progress(G, on_layer: Callable[[int, int, str], None] | None):
 
 
 @torch.no_grad()
-def render(G, params: RenderParams, device, on_layer=None) -> RenderResult:
+def render(G, params: RenderParams, device, on_layer=None, directions=None) -> RenderResult:
     """Render `params` with generator `G` on `device` (params already checked for this model);
-    `on_layer(index, count, name)` hears which synthesis stage is running."""
+    `on_layer(index, count, name)` hears which synthesis stage is running; `directions` are the
+    model's latent directions (needed only when params.edit_amounts moves along them)."""
     start = time.perf_counter()
-    set_input_transform(G, params.translate, params.rotate)
-    ws = compute_ws(G, params, device)
-    layer = None
-    if params.layer is None:
-        with layer_progress(G, on_layer):
-            image = to_uint8(synthesize(G, ws))[0]
-    else:
-        with layer_progress(G, on_layer):
-            feat = capture_layer(G, ws, params.layer)[0]  # the forward stops at that layer
-        view = LayerView(channel=params.layer_channel, rgb=params.layer_rgb, gain_db=params.layer_gain_db)
-        image = _rgb(layer_image(feat, view))
-        layer = {"name": params.layer, "size": int(feat.shape[-1]), "rgb": params.layer_rgb, **view.stats}
+    translate, rotate = user_transform(params, G.synthesis.img_resolution)
+    set_input_transform(G, translate, rotate)
+    ws = edit_ws(compute_ws(G, params, device), params, directions)
+    with layer_progress(G, on_layer):
+        # A layer view's forward stops at that layer.
+        out = synthesize(G, ws) if params.layer is None else capture_layer(G, ws, params.layer)
+    image, layer = picture(out, params, translate, rotate)
     if device.type == "cuda":
         torch.cuda.synchronize(device)
-    return RenderResult(np.ascontiguousarray(image), (time.perf_counter() - start) * 1e3, layer)
+    return RenderResult(image, (time.perf_counter() - start) * 1e3, layer)
 
 
 def encode_png(image: np.ndarray, settings: dict) -> bytes:

@@ -7,6 +7,7 @@
 import { createStore } from "../store.js";
 import { createAnimator } from "./animator.js";
 import { connectRender } from "./connection.js";
+import { createDirectionsPanel } from "./directions.js";
 import { createEquivariancePanel } from "./equivariance.js";
 import { createHub } from "./hub.js";
 import { createInterpolation } from "./interpolation.js";
@@ -16,6 +17,7 @@ import { createMixingPanel } from "./mixing.js";
 import { createModelPanel } from "./models.js";
 import { fetchRenderSchema, readHashParams, renderDefaults, requestParams, writeHashParams } from "./params.js";
 import { createSeedGrid } from "./seedgrid.js";
+import { createSpectrumPanel } from "./spectrum.js";
 import { createTruncationPanel } from "./truncation.js";
 import { createViewer } from "./viewer.js";
 import { el } from "./widgets.js";
@@ -53,6 +55,8 @@ function fitToModel(params, info) {
     truncation_cutoff: params.truncation_cutoff !== null && params.truncation_cutoff >= info.num_ws ? null : params.truncation_cutoff,
     mix_ws: params.mix_ws.filter((i) => i < info.num_ws),
     layer: layerNames.includes(params.layer) ? params.layer : null,
+    edit_first: Math.min(params.edit_first, info.num_ws - 1),
+    edit_last: params.edit_last !== null && params.edit_last >= info.num_ws ? null : params.edit_last,
   };
 }
 
@@ -114,6 +118,10 @@ export async function mountStyleGAN3Tab(root) {
   const equivariance = createEquivariancePanel({ schema, get, set, animator });
   const mixing = createMixingPanel({ get, set, animator });
   const layers = createLayerPanel({ get, set });
+  let directionsId = null; // the socket id of the latest directions request, to route its error
+  const directions = createDirectionsPanel({ schema, get, set,
+    send: (message) => (directionsId = conn.send(message)) !== null });
+  const spectrum = createSpectrumPanel({ schema, set });
   const grid = createSeedGrid({ get: () => requestParams(get(), schema), set, request, maxGrid: limits.max_grid });
   const interp = createInterpolation({ get: () => requestParams(get(), schema), request, animator,
     maxFrames: limits.max_frames });
@@ -129,11 +137,14 @@ export async function mountStyleGAN3Tab(root) {
   root.replaceChildren(
     el("div", { className: "sg3-top" }, el("strong", { textContent: "StyleGAN3" }), badge), banner.root, hub.lead,
     el("div", { className: "sg3-layout" },
-      el("div", { className: "sg3-column" }, models.root, hub.panel, latent.root, truncation.root),
-      el("div", { className: "sg3-column sg3-center" }, viewer.root, layers.root),
-      el("div", { className: "sg3-column" }, equivariance.root, mixing.root, grid.root, interp.root)));
+      // Seed and ψ sit right under the model picker, above the hub's list, so the controls that
+      // change the picture are on screen beside it at every window size.
+      el("div", { className: "sg3-column sg3-controls" }, models.root, latent.root, truncation.root, hub.panel),
+      el("div", { className: "sg3-column sg3-center" }, viewer.root, directions.root, layers.root),
+      el("div", { className: "sg3-column sg3-extras" }, equivariance.root, spectrum.root, mixing.root, grid.root,
+        interp.root)));
 
-  const panels = [latent, truncation, equivariance, mixing, layers];
+  const panels = [latent, truncation, equivariance, mixing, layers, directions, spectrum];
   const writeHash = throttle(() => writeHashParams(get(), defaults), HASH_WRITE_MS);
   const render = () => {
     const info = store.get("info");
@@ -167,7 +178,9 @@ export async function mountStyleGAN3Tab(root) {
       viewer.busy(`Preparing ${modelName(get().model)}…`);
       pickModel(get().model);
     },
+    directions: (m) => directions.found(m),
     progress(m) {
+      if (m.phase === "directions") { directions.progress(m); return; }
       if (m.phase !== "render") models.progress(m);
       if (m.phase === "render" && m.kind !== "render") { grid.progress(m); interp.progress(m); return; }
       if (m.model !== get().model || (m.phase === "render" && m.id <= lastFrameId)) return;
@@ -180,13 +193,14 @@ export async function mountStyleGAN3Tab(root) {
     },
     model(m) {
       if (m.model !== get().model) return;
-      for (const panel of [truncation, mixing, layers]) panel.setModel(m.info);
+      for (const panel of [truncation, mixing, layers, directions]) panel.setModel(m.info);
       store.set({ info: { ...m.info, model: m.model }, params: fitToModel(get(), m.info) });
       render();
     },
     error(m) {
       const where = m.field && m.field !== "message" ? `${m.field}: ` : "";
       banner.show(`${where}${m.message}`);
+      if (m.id === directionsId) directions.failed(m.message);
       if (m.field === "model") { models.failed(m.message); viewer.busy(`Could not load ${modelName(get().model)}.`, 0); }
     },
     done(m) { grid.done(m); interp.done(m); },
@@ -194,7 +208,7 @@ export async function mountStyleGAN3Tab(root) {
       if (f.header.threads && device) showDevice(f.header.threads); // fewer while a GAN Lab session plays
       if (f.header.kind === "grid") grid.frame(f);
       else if (f.header.kind === "interpolate") interp.frame(f);
-      else { lastFrameId = Math.max(lastFrameId, Number(f.header.id) || 0); viewer.show(f); }
+      else { lastFrameId = Math.max(lastFrameId, Number(f.header.id) || 0); viewer.show(f); layers.stats(f.header.layer); }
     },
   });
   for (const panel of panels) panel.update(get());
