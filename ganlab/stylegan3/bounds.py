@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from ganlab.stylegan3.errors import NetworkBoundsError
 
 # ---- decoding budgets (per file) ---------------------------------------------------------
-# A 256x256 StyleGAN3-T snapshot (G, D, G_ema) is ~11,000 pickle opcodes; 1024x1024 ones a few
+# A 256x256 StyleGAN3-T snapshot (G, D, G_ema) is ~11,000 pickle opcodes; 1024x1024 ones (estimated) a few
 # times that. Each opcode makes at most one object, so this also bounds the objects in memory.
-MAX_PICKLE_OPCODES = 1_000_000
+MAX_PICKLE_OPCODES = 500_000
 # Plain values walked by to_plain (kwargs, training_set_kwargs): real ones have ~30 nodes.
 MAX_PLAIN_NODES = 100_000
 MAX_PLAIN_BYTES = 1 << 20  # characters of all strings/bytes in one plain structure

@@ -145,6 +145,7 @@ def builders(marker: Path) -> dict[str, Callable[[], bytes]]:
         "shared_storage_tensors.pkl": lambda: net(generator(_buffers=_many_views(storage_call(2**18), 400))),
         "offset_beyond_storage.pkl": lambda: net(_with_tensor(tensor_call(storage_call(), 10**9, (4,), (1,)))),
         "huge_declared_bytearray.pkl": lambda: b"\x80\x05\x96" + struct.pack("<Q", 2**40) + b".",
+        "opcode_flood.pkl": lambda: b"\x80\x04" + b"]" * 300_000 + b"0" * 300_000 + b"N.",  # 600 KB of list, pop
         # Constructor arguments that would build an enormous network.
         "kwargs_mapping_layers.pkl": lambda: with_kwargs(mapping_kwargs={"num_layers": 100_000}),
         "kwargs_resolution.pkl": lambda: with_kwargs(img_resolution=2**20),
