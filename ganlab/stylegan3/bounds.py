@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from ganlab.stylegan3.errors import NetworkBoundsError
 
 # ---- decoding budgets (per file) ---------------------------------------------------------
-# A 256x256 StyleGAN3-T snapshot (G, D, G_ema) is ~11,000 pickle opcodes; 1024x1024 ones (estimated) a few
-# times that. Each opcode makes at most one object, so this also bounds the objects in memory.
-MAX_PICKLE_OPCODES = 500_000
+# A 256x256 StyleGAN3-T snapshot (G, G_ema, a stub D) is ~11,000 pickle opcodes; 1024x1024 ones have
+# as many tensors (the layer count does not grow), plus a larger D. Each opcode makes at most
+# one object, so this also bounds the objects in memory; 250,000 decode in about 0.5-1 s.
+MAX_PICKLE_OPCODES = 250_000
 # Plain values walked by to_plain (kwargs, training_set_kwargs): real ones have ~30 nodes.
 MAX_PLAIN_NODES = 100_000
 MAX_PLAIN_BYTES = 1 << 20  # characters of all strings/bytes in one plain structure
