@@ -8,6 +8,7 @@
 * `GET  /api/stylegan3/hub`: the hub catalog (what is downloaded) and running downloads.
 * `POST /api/stylegan3/downloads` {source}, `GET` it, `DELETE /api/stylegan3/downloads/{key}`: downloads.
 * `POST /api/stylegan3/generate`: RenderParams JSON -> PNG with the settings in its text metadata.
+* `/api/stylegan3/videos`: video exports with progress and cancel (videos.py).
 * `WS   /ws/stylegan3`: interactive rendering, latest request wins (stylegan3_socket.py).
 
 Errors are 4xx with FastAPI's validation shape, `{"detail": [{"loc": [..., field], "msg": ...}]}`,
@@ -37,6 +38,7 @@ from ganlab.server.stylegan3.uploads import (
     receive_to_file,
     upload_budget,
 )
+from ganlab.server.stylegan3.videos import router as video_router
 
 router = APIRouter(tags=["stylegan3"])
 
@@ -304,3 +306,6 @@ async def stylegan3_socket(websocket: WebSocket) -> None:
         await websocket.send_text(json.dumps({"type": "starting", "message": "Starting the StyleGAN3 engine…"}))
     service = await asyncio.to_thread(get_service, websocket.app)
     await RenderSocket(websocket, service).serve()
+
+
+router.include_router(video_router)  # /api/stylegan3/videos: video exports (videos.py)

@@ -19,6 +19,7 @@ import { fetchRenderSchema, readHashParams, renderDefaults, requestParams, write
 import { createSeedGrid } from "./seedgrid.js";
 import { createSpectrumPanel } from "./spectrum.js";
 import { createTruncationPanel } from "./truncation.js";
+import { createVideoExport } from "./video.js";
 import { createViewer } from "./viewer.js";
 import { el } from "./widgets.js";
 
@@ -125,6 +126,8 @@ export async function mountStyleGAN3Tab(root) {
   const grid = createSeedGrid({ get: () => requestParams(get(), schema), set, request, maxGrid: limits.max_grid });
   const interp = createInterpolation({ get: () => requestParams(get(), schema), request, animator,
     maxFrames: limits.max_frames });
+  const video = createVideoExport({ get: () => requestParams(get(), schema), toSeed: () => interp.toSeed(),
+    notify: (t) => banner.show(t) });
   const hub = createHub({ request: (message) => conn.send(message), onUse: (id) => pickModel(id) });
   let device = null;
   const showDevice = (threads) => {
@@ -142,7 +145,7 @@ export async function mountStyleGAN3Tab(root) {
       el("div", { className: "sg3-column sg3-controls" }, models.root, latent.root, truncation.root, hub.panel),
       el("div", { className: "sg3-column sg3-center" }, viewer.root, directions.root, layers.root),
       el("div", { className: "sg3-column sg3-extras" }, equivariance.root, spectrum.root, mixing.root, grid.root,
-        interp.root)));
+        interp.root, video.root)));
 
   const panels = [latent, truncation, equivariance, mixing, layers, directions, spectrum];
   const writeHash = throttle(() => writeHashParams(get(), defaults), HASH_WRITE_MS);
