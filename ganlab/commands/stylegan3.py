@@ -154,6 +154,7 @@ def _models_dir_arg(parser) -> None:
     )
 
 
+# load_network raises NetworkLoadError (a ValueError) for every bad file; OSError for unreadable ones.
 LOAD_ERRORS = (OSError, ValueError, RuntimeError, TypeError, MemoryError, RecursionError, pickle.UnpicklingError)
 
 
@@ -208,8 +209,11 @@ def _load_or_fail(spec: str, models_dir: Path | None):
         return None, _fail(f"{exc.message}\n  {exc.hint}" if exc.hint else exc.message)
     except FileNotFoundError as exc:
         return None, _fail(f"{exc} (nor a hub model name: `ganlab stylegan download --list` shows them)")
-    except (UnknownModelError, *LOAD_ERRORS) as exc:
+    except UnknownModelError as exc:
         return None, _fail(str(exc))
+    except LOAD_ERRORS as exc:  # the file is refused or broken: bad input, status 2 as for bad values
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)  # one line, never a traceback
+        return None, 2
 
 
 def cmd_generate(args) -> int:

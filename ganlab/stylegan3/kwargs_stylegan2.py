@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import math
 
-try:  # the loader's "beyond its bounds" error where ganlab/stylegan3/errors.py exists; a ValueError either way
-    from ganlab.stylegan3.errors import NetworkBoundsError as KwargsError
-except ImportError:  # pragma: no cover - before that module is merged
-    KwargsError = ValueError
+from ganlab.stylegan3.errors import NetworkBoundsError as KwargsError  # a ValueError
 
 GENERATOR_ARGS = ("z_dim", "c_dim", "w_dim", "img_resolution", "img_channels")
 ADA_SYNTHESIS_DEFAULTS = {"num_fp16_res": 0, "conv_clamp": None}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import torch
 
+from ganlab.stylegan3.errors import CorruptNetworkError
 from ganlab.stylegan3.kwargs_stylegan2 import check_generator_kwargs, normalize_generator_kwargs
 from ganlab.stylegan3.networks_stylegan2 import Generator
 from ganlab.stylegan3.safe_pickle import PersistentObject, UnsupportedNetworkError
@@ -44,5 +45,10 @@ def build_stylegan2(init_kwargs: dict, state_dict: dict[str, torch.Tensor]) -> G
     kwargs = normalize_generator_kwargs(init_kwargs)
     check_generator_kwargs(kwargs)
     G = Generator(**kwargs)
-    G.load_state_dict(state_dict, strict=True)
+    try:
+        G.load_state_dict(state_dict, strict=True)
+    except RuntimeError as exc:  # missing, unexpected or mis-shaped tensors
+        raise CorruptNetworkError(
+            f"the file's tensors do not match its StyleGAN2 constructor arguments: {' '.join(str(exc).split())[:300]}"
+        ) from None
     return G.eval().requires_grad_(False)

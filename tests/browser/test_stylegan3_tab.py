@@ -24,12 +24,10 @@ READ_PIXELS = """() => {
 
 @pytest.fixture(scope="module")
 def sg3_server(tmp_path_factory) -> Iterator[LiveServer]:
-    env = {
-        "GANLAB_SG3_DEMO": "tiny",
-        "GANLAB_DEVICE": "cpu",
-        "GANLAB_MODELS_DIR": str(tmp_path_factory.mktemp("models")),
-    }
+    models = tmp_path_factory.mktemp("models")
+    env = {"GANLAB_SG3_DEMO": "tiny", "GANLAB_DEVICE": "cpu", "GANLAB_MODELS_DIR": str(models)}
     live = start_server(env)
+    live.models_dir = models
     yield live
     live.stop()
 
@@ -194,6 +192,16 @@ def test_upload_and_pick_a_conditional_model(page, tmp_path: Path) -> None:
     settle(page)
     assert np.abs(pixels(page) - first).mean() > 0.5
     page.wait_for_function("() => location.hash.includes('sg3.class_idx=2')", timeout=5_000)
+
+
+def test_a_broken_model_file_is_listed_greyed_out_with_its_reason(page, sg3_server: LiveServer) -> None:
+    (sg3_server.models_dir / "bad.safetensors").write_bytes((2**62).to_bytes(8, "little") + b"{}")
+    page.click("#tab-stylegan3 button[title='Look for new files in the models folder']")
+    option = page.locator("#tab-stylegan3 select[data-param=model] option[value='bad.safetensors']")
+    option.wait_for(state="attached", timeout=10_000)
+    assert option.is_disabled() and "larger than" in option.get_attribute("title")
+    assert option.inner_text().startswith("⚠ bad.safetensors (cannot be used:")
+    assert page.input_value("#tab-stylegan3 select[data-param=model]") == "uploads/micro.safetensors"
 
 
 # ---- the model hub, against a loopback file server --------------------------------------------

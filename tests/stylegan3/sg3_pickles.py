@@ -52,6 +52,14 @@ class Reduce:
         self.func, self.args = func, args
 
 
+class RawOps:
+    """Pickles as these raw opcode bytes: for structures the pickler itself cannot write
+    (a list nested 100,000 deep would overflow its recursion)."""
+
+    def __init__(self, ops: bytes):
+        self.ops = ops
+
+
 _NAMES = {
     id(_reconstruct_placeholder): ("torch_utils.persistence", "_reconstruct_persistent_obj"),
     id(_load_from_bytes_placeholder): ("torch.storage", "_load_from_bytes"),
@@ -72,6 +80,12 @@ class OfficialPickler(pickle._Pickler):
 
     # pickle's dispatch table holds the base class's save_global; route functions to ours.
     dispatch = dict(pickle._Pickler.dispatch)
+
+    def save(self, obj, save_persistent_id=True):
+        if isinstance(obj, RawOps):
+            self.write(obj.ops)
+            return
+        super().save(obj, save_persistent_id)
 
     def reducer_override(self, obj):
         if isinstance(obj, Persistent):

@@ -90,10 +90,30 @@ def test_info_prints_config_and_layers(pkl):
     assert "L14_32_3" in out and "parameters" in out
 
 
-def test_refused_file_gives_exit_code_1(tmp_path):
+def test_refused_file_gives_exit_code_2(tmp_path):
     bad = tmp_path / "bad.pkl"
     marker = tmp_path / "pwned"
     bad.write_bytes(dumps({"G_ema": Reduce(os.system, f"touch {marker}")}))
     proc = run_cli("info", bad, check=False)
-    assert proc.returncode == 1 and ".system' in network pickle" in proc.stderr
+    assert proc.returncode == 2 and ".system' in network pickle" in proc.stderr
     assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    ("action", "name"),
+    [
+        ("info", "shared_list_bomb.pkl"),
+        ("info", "safetensors_huge_header.safetensors"),
+        ("convert", "kwargs_mapping_layers.pkl"),
+        ("convert", "deep_list.pkl"),
+    ],
+)
+def test_hostile_files_give_one_line_and_exit_code_2(tmp_path, action, name):
+    from loader_corpus import builders
+
+    path = tmp_path / name
+    path.write_bytes(builders(tmp_path / "pwned")[name]())
+    proc = run_cli(action, path, *([tmp_path / "out.safetensors"] if action == "convert" else []), check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith(f"error: {name}: ") and proc.stderr.count("\n") == 1, proc.stderr
+    assert "Traceback" not in proc.stderr and not (tmp_path / "out.safetensors").exists()

@@ -4,8 +4,11 @@ Models are the `.pkl` and `.safetensors` files under `GANLAB_MODELS_DIR` (two fo
 identified by their path relative to that folder, plus the built-in `demo`: the official
 256x256 T architecture with seeded random weights, built on demand. Ids are checked
 lexically (stylegan3_params.check_model_id) and again here, so no id reaches a file outside
-the folder. Networks are loaded lazily with ganlab's safe loader (never executes file code),
-and an LRU cache keeps as many as fit in `GANLAB_SG3_CACHE_MB`.
+the folder; links that point outside it are listed as broken and never opened. Networks are
+loaded lazily with ganlab's safe loader (never executes file code), and an LRU cache keeps as
+many as fit in `GANLAB_SG3_CACHE_MB`. A file that cannot be read (a malformed header, a
+refused load) is listed with `broken` set to the reason, so one bad file never breaks the list.
+Listing reads file headers: blocking, so callers run it off the event loop.
 """
 
 from __future__ import annotations
@@ -115,16 +118,34 @@ def config_letter(kwargs: dict) -> str:
 
 
 def safetensors_info(path: Path) -> dict:
-    """Resolution/config/conditional from a ganlab .safetensors header, without reading the weights."""
+    """Resolution/config/conditional from a ganlab .safetensors header, without reading the weights.
+    NetworkLoadError (with the reason) for a header that is malformed or out of bounds; {} for a
+    valid safetensors file without ganlab metadata."""
+    from ganlab.stylegan3.bounds import MAX_HEADER_BYTES, check_generator_kwargs
+    from ganlab.stylegan3.errors import CorruptNetworkError
+
     with open(path, "rb") as f:
-        (length,) = struct.unpack("<Q", f.read(8))
-        if length > 16 * 2**20:
-            return {}
-        meta = json.loads(f.read(length)).get("__metadata__") or {}
-    config = json.loads(meta.get("ganlab.config", "{}"))
+        head = f.read(8)
+        length = struct.unpack("<Q", head)[0] if len(head) == 8 else -1
+        if not 0 < length <= MAX_HEADER_BYTES:
+            raise CorruptNetworkError(f"safetensors header is truncated or larger than {MAX_HEADER_BYTES:,} bytes")
+        try:
+            header = json.loads(f.read(length))
+            meta = header.get("__metadata__") or {} if isinstance(header, dict) else None
+            config = json.loads(meta.get("ganlab.config", "{}")) if isinstance(meta, dict) else None
+        except (ValueError, TypeError, RecursionError, AttributeError) as error:
+            raise CorruptNetworkError(f"safetensors header is not valid JSON: {error}"[:200]) from None
+    if not isinstance(config, dict):
+        raise CorruptNetworkError("safetensors header has no metadata object")
     if not config:
         return {}
     stylegan2 = meta.get("ganlab.architecture") == "stylegan2"
+    if stylegan2:
+        from ganlab.stylegan3.kwargs_stylegan2 import check_generator_kwargs as check_stylegan2
+
+        check_stylegan2(config)
+    else:
+        check_generator_kwargs("stylegan3", config)
     return {
         "resolution": config.get("img_resolution"),
         "config": "StyleGAN2" if stylegan2 else config_letter(config),
@@ -197,6 +218,13 @@ class ModelRegistry:
                     found.append((rel, path))
         return sorted(found)
 
+    def _outside(self, path: Path) -> bool:
+        """True for a link (or a file under a linked folder) that leads outside the models folder."""
+        try:
+            return not path.resolve().is_relative_to(self.models_dir.resolve())
+        except (OSError, RuntimeError):  # a link loop
+            return True
+
     def _entry(self, model_id: str, path: Path | None) -> dict:
         if model_id == DEMO_ID:
             res = 256 if self.config.demo == "official" else TINY_DEMO["img_resolution"]
@@ -209,30 +237,29 @@ class ModelRegistry:
                 "untrained": True,
             }
         else:
-            meta = {
-                "name": path.name,
-                **name_hint(path.name),
-                "size_bytes": path.stat().st_size,
-                "untrained": False,
-            }
-            if path.suffix.lower() == ".safetensors":
-                meta.update({k: v for k, v in self._safe_header(path).items() if v is not None})
+            meta = {"name": path.name, **name_hint(path.name), "size_bytes": None, "untrained": False}
+            meta.update(self._file_meta(path))
         known = self._known.get(model_id, {})
         meta.update(
             {
                 k: known[k]
-                for k in ("resolution", "config", "architecture", "conditional", "c_dim", "num_ws")
+                for k in ("resolution", "config", "architecture", "conditional", "c_dim", "num_ws", "broken")
                 if k in known
             }
         )
-        return {"id": model_id, **meta, "loaded": model_id in self._cache}
+        return {"id": model_id, "broken": None, **meta, "loaded": model_id in self._cache}
 
-    @staticmethod
-    def _safe_header(path: Path) -> dict:
+    def _file_meta(self, path: Path) -> dict:
+        """Size and header facts of one file, or `broken` with the reason; never raises."""
+        if self._outside(path):
+            return {"broken": "refused: a link to a file outside the models folder"}
         try:
-            return safetensors_info(path)
-        except (OSError, ValueError, struct.error):
-            return {}
+            meta = {"size_bytes": path.stat().st_size}
+            if path.suffix.lower() == ".safetensors":
+                meta.update({k: v for k, v in safetensors_info(path).items() if v is not None})
+            return meta
+        except (OSError, ValueError, struct.error) as error:  # NetworkLoadError is a ValueError
+            return {"broken": str(error)[:300]}
 
     def resolve(self, model_id: str) -> Path | None:
         """The file of `model_id` (None for the demo); FieldError for bad or unknown ids."""
@@ -248,6 +275,8 @@ class ModelRegistry:
             raise FieldError(
                 "model", f"unknown model {model_id!r}; see GET /api/stylegan3/models", status=404
             )
+        if self._outside(path):
+            raise FieldError("model", f"refused: {model_id!r} links to a file outside the models folder", status=403)
         return path
 
     # ---- loading and caching -------------------------------------------------------------
@@ -292,8 +321,15 @@ class ModelRegistry:
             G = build_demo(self.config.demo)
         else:
             from ganlab.stylegan3 import load_network
+            from ganlab.stylegan3.errors import NetworkLoadError
 
-            G = load_network(path)["G_ema"]
+            try:
+                G = load_network(path)["G_ema"]
+            except NetworkLoadError as error:  # the file's fault: 422, and the list shows it as broken
+                reason = str(error).removeprefix(f"{path.name}: ")
+                with self._lock:
+                    self._known[model_id] = {"broken": reason[:300]}
+                raise FieldError("model", f"cannot load {model_id!r}: {reason}", status=422) from None
         return self.add(model_id, G, time.perf_counter() - start)
 
     def add(self, model_id: str, G, load_s: float = 0.0) -> LoadedModel:

@@ -59,7 +59,9 @@ def field_http_error(error: FieldError, where: str = "body") -> HTTPException:
 
 @router.get("/api/stylegan3/models")
 def list_models(service: Service) -> list[dict]:
-    """`{id, name, resolution, config, conditional, loaded, size_bytes, untrained}` for each model."""
+    """`{id, name, resolution, config, conditional, loaded, size_bytes, untrained, broken}` for each
+    model; `broken` is null or why the file cannot be used. A plain `def`: FastAPI runs it on a
+    worker thread, so reading headers never blocks the event loop."""
     return service.registry.list_models()
 
 
@@ -128,7 +130,8 @@ async def upload_model(
     except FieldError as error:
         where = {"filename": "query", "content-type": "header"}.get(error.field, "body")
         raise field_http_error(error, where) from None
-    entry = next(m for m in service.registry.list_models() if m["id"] == model.id)
+    listing = await asyncio.to_thread(service.registry.list_models)  # reads file headers: off the loop
+    entry = next(m for m in listing if m["id"] == model.id)
     return {**entry, "layers": model.info["layers"], "num_ws": model.info["num_ws"]}
 
 

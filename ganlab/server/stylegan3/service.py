@@ -124,13 +124,15 @@ class StyleGAN3Service:
 
     async def get_model(self, model_id: str, progress: Progress | None = None) -> LoadedModel:
         """The loaded model; while it loads, `progress` hears {phase, elapsed_s, estimate_s} 4x a second."""
-        self.registry.resolve(model_id)  # bad and unknown ids fail here, before any thread work
-        cached = self.registry.peek(model_id)
+        cached = self.registry.peek(model_id)  # only ids that resolved once are cached
         if cached is not None:
             return cached
+        # Bad, unknown and refused ids fail here, before a load is queued; stat and link checks
+        # touch the file system, so they run on a worker thread, never on the event loop.
+        estimate = await asyncio.to_thread(self.registry.estimate_load_s, model_id)
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(self._load_pool, self.registry.get, model_id)
-        estimate, start = self.registry.estimate_load_s(model_id), time.monotonic()
+        start = time.monotonic()
         if progress:  # at once, so even a quick load shows that it happened
             await progress({"phase": "loading", "elapsed_s": 0.0, "estimate_s": round(estimate, 2)})
         while True:

@@ -177,11 +177,12 @@ class RenderSocket:
             await self.ws.send_bytes(data)
 
     async def serve(self) -> None:
+        models = await asyncio.to_thread(self.service.registry.list_models)  # reads file headers
         await self.send_json(
             {
                 "type": "hello",
                 "device": self.service.device_info(),
-                "models": self.service.registry.list_models(),
+                "models": models,
                 "limits": self.service.config.model_dump(include={"max_grid", "max_frames"}),
                 "hub": self.service.downloads.snapshot(),
             }

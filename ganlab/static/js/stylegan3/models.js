@@ -6,6 +6,7 @@
 import { button, el, section } from "./widgets.js";
 
 function label(model) {
+  if (model.broken) return `⚠ ${model.name} (cannot be used: ${model.broken.length > 60 ? `${model.broken.slice(0, 57)}…` : model.broken})`;
   const bits = [model.resolution ? `${model.resolution}px` : null, model.config, model.conditional ? "conditional" : null];
   const size = model.size_bytes ? `${(model.size_bytes / 1e6).toFixed(0)} MB` : null;
   const facts = [...bits, size].filter(Boolean).join(", ");
@@ -57,7 +58,12 @@ export function createModelPanel({ onPick, notify }) {
   let current = null;
 
   function fill() {
-    select.replaceChildren(...models.map((m) => new Option(label(m), m.id)));
+    select.replaceChildren(...models.map((m) => {
+      const option = new Option(label(m), m.id);
+      // A broken file is shown, with its reason as the tooltip, but cannot be picked.
+      if (m.broken) Object.assign(option, { disabled: true, title: m.broken });
+      return option;
+    }));
     if (current && !models.some((m) => m.id === current)) select.append(new Option(`${current} (not found)`, current));
     if (current) select.value = current;
     warning.hidden = !models.find((m) => m.id === current)?.untrained;
@@ -87,6 +93,6 @@ export function createModelPanel({ onPick, notify }) {
       progress.value = Math.min(0.95, update.elapsed_s / Math.max(update.estimate_s, 0.1));
       status.textContent = `Loading ${name}… ${update.elapsed_s.toFixed(1)} s`;
     },
-    failed(message) { progress.hidden = true; status.textContent = message; },
+    failed(message) { progress.hidden = true; status.textContent = message; reload(); },
   };
 }
