@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from ganlab.stylegan3.networks import Generator
+from ganlab.stylegan3.prefix_cache import PrefixCache, cached_forward
 
 
 def seed_to_z(seed: int, z_dim: int) -> np.ndarray:
@@ -94,9 +95,13 @@ def mix_styles(ws: torch.Tensor, mix_ws: torch.Tensor, indices) -> torch.Tensor:
 
 
 @torch.no_grad()
-def synthesize(G: Generator, ws: torch.Tensor, force_fp32: bool = False) -> torch.Tensor:
-    """ws -> image [N, C, H, W] float in about [-1, 1]."""
-    return G.synthesis(ws.to(_device(G)), force_fp32=force_fp32)
+def synthesize(
+    G: Generator, ws: torch.Tensor, force_fp32: bool = False, compute_dtype=None, cache: PrefixCache | None = None
+) -> torch.Tensor:
+    """ws -> image [N, C, H, W] float in about [-1, 1]. `compute_dtype` (bf16 previews) and the
+    prefix `cache` are optional; neither is used unless given."""
+    out, _ = cached_forward(G, ws.to(_device(G)), None, cache, force_fp32=force_fp32, compute_dtype=compute_dtype)
+    return out
 
 
 def to_uint8(img: torch.Tensor) -> np.ndarray:
@@ -146,12 +151,21 @@ def list_layers(G: Generator) -> list[LayerInfo]:
 
 
 @torch.no_grad()
-def capture_layer(G: Generator, ws: torch.Tensor, name: str, force_fp32: bool = False) -> torch.Tensor:
+def capture_layer(
+    G: Generator,
+    ws: torch.Tensor,
+    name: str,
+    force_fp32: bool = False,
+    compute_dtype=None,
+    cache: PrefixCache | None = None,
+) -> torch.Tensor:
     """Output of one stage for ws; the forward stops at that layer. Returns float32 [N, C, H, W]."""
     stop = None if name == "output" else name
     if stop not in (None, "input", *G.synthesis.layer_names):
         raise ValueError(f"unknown layer {name!r}; see list_layers()")
-    return G.synthesis.forward_until(ws.to(_device(G)), stop, force_fp32=force_fp32).float()
+    ws = ws.to(_device(G))
+    out, _ = cached_forward(G, ws, stop, cache, force_fp32=force_fp32, compute_dtype=compute_dtype)
+    return out.float()
 
 
 @dataclass

@@ -24,16 +24,16 @@ import numpy as np
 import torch
 
 from ganlab.server.stylegan3.params import SEED_MAX, RenderParams
+from ganlab.stylegan3.device import preview_dtype
+from ganlab.stylegan3.prefix_cache import PrefixCache, cached_forward
 from ganlab.stylegan3.render import (
     LayerView,
-    capture_layer,
     class_vector,
     encode_image,
     layer_image,
     mix_styles,
     seed_to_z,
     set_input_transform,
-    synthesize,
     to_uint8,
 )
 
@@ -46,6 +46,8 @@ class RenderResult:
     render_ms: float
     layer: dict | None = None  # {name, size, channels, channel, rgb, mean, std, max_abs} for a layer view
     threads: int | None = None  # CPU threads it rendered with
+    precision: str = "fp32"  # "bf16" for a drag preview on a CPU with bf16, "fp16+fp32" on CUDA
+    reused_stages: int = 0  # synthesis stages taken from the prefix cache instead of recomputed
 
 
 def map_seeds(G, seeds: list[int], params: RenderParams, device) -> dict[int, torch.Tensor]:
@@ -107,26 +109,37 @@ def layer_progress(G, on_layer: Callable[[int, int, str], None] | None):
             hook.remove()
 
 
+def precision_of(params: RenderParams, device) -> tuple[torch.dtype | None, str]:
+    """(compute dtype, label) of a render: bf16 only for a preview that is not forced to fp32."""
+    if device.type == "cuda":
+        return None, "fp32" if params.force_fp32 else "fp16+fp32"
+    dtype = preview_dtype(device, params.force_fp32) if params.preview else None
+    return dtype, "bf16" if dtype == torch.bfloat16 else "fp32"
+
+
 @torch.no_grad()
-def render(G, params: RenderParams, device, on_layer=None) -> RenderResult:
+def render(G, params: RenderParams, device, on_layer=None, cache: PrefixCache | None = None) -> RenderResult:
     """Render `params` with generator `G` on `device` (params already checked for this model);
-    `on_layer(index, count, name)` hears which synthesis stage is running."""
+    `on_layer(index, count, name)` hears which synthesis stage is running; `cache` (optional)
+    supplies and keeps stage outputs of earlier renders that share a prefix of ws."""
     start = time.perf_counter()
     set_input_transform(G, params.translate, params.rotate)
     ws = compute_ws(G, params, device)
+    dtype, precision = precision_of(params, device)
+    with layer_progress(G, on_layer):  # the forward stops at the selected layer, if any
+        out, reused = cached_forward(G, ws, params.layer, cache, force_fp32=params.force_fp32, compute_dtype=dtype)
     layer = None
     if params.layer is None:
-        with layer_progress(G, on_layer):
-            image = to_uint8(synthesize(G, ws))[0]
+        image = to_uint8(out)[0]
     else:
-        with layer_progress(G, on_layer):
-            feat = capture_layer(G, ws, params.layer)[0]  # the forward stops at that layer
+        feat = out[0].float()
         view = LayerView(channel=params.layer_channel, rgb=params.layer_rgb, gain_db=params.layer_gain_db)
         image = _rgb(layer_image(feat, view))
         layer = {"name": params.layer, "size": int(feat.shape[-1]), "rgb": params.layer_rgb, **view.stats}
     if device.type == "cuda":
         torch.cuda.synchronize(device)
-    return RenderResult(np.ascontiguousarray(image), (time.perf_counter() - start) * 1e3, layer)
+    elapsed = (time.perf_counter() - start) * 1e3
+    return RenderResult(np.ascontiguousarray(image), elapsed, layer, precision=precision, reused_stages=reused)
 
 
 def encode_png(image: np.ndarray, settings: dict) -> bytes:
@@ -159,4 +172,12 @@ def device_info(device, threads: int) -> dict:
         }
     name = platform.processor() or platform.machine()
     label = f"CPU · {threads} thread{'s' * (threads > 1)}"
-    return {"type": "cpu", "name": name, "label": label, "precision": "fp32", "threads": threads}
+    bf16 = preview_dtype(device) is not None
+    return {
+        "type": "cpu",
+        "name": name,
+        "label": label,
+        "precision": "fp32",
+        "preview_precision": "bf16" if bf16 else "fp32",
+        "threads": threads,
+    }
