@@ -51,12 +51,21 @@ class RenderResult:
 
 
 def map_seeds(G, seeds: list[int], params: RenderParams, device) -> dict[int, torch.Tensor]:
-    """seed -> truncated ws [1, num_ws, w_dim] for each distinct seed, in one mapping batch."""
-    unique = sorted(set(seeds))
-    z = torch.from_numpy(np.concatenate([seed_to_z(s, G.z_dim) for s in unique])).to(device, torch.float32)
-    c = class_vector(G, params.class_idx, batch=len(unique))
-    ws = G.mapping(z, c, truncation_psi=params.truncation_psi, truncation_cutoff=params.truncation_cutoff)
-    return {seed: ws[i : i + 1] for i, seed in enumerate(unique)}
+    """seed -> truncated ws [1, num_ws, w_dim] for each distinct seed.
+
+    One mapping call per seed (it is cheap: two 512x512 layers), not one batch: a batched
+    matmul may round differently with the batch size, and then a seed's ws would depend on
+    which other seeds came along, and the prefix cache would miss what did not change."""
+    out = {}
+    for seed in sorted(set(seeds)):
+        z = torch.from_numpy(seed_to_z(seed, G.z_dim)).to(device, torch.float32)
+        out[seed] = G.mapping(
+            z,
+            class_vector(G, params.class_idx),
+            truncation_psi=params.truncation_psi,
+            truncation_cutoff=params.truncation_cutoff,
+        )
+    return out
 
 
 def _pad_corners(seed: int, offset: tuple[float, float]) -> list[tuple[int, float]]:
