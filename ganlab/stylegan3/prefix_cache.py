@@ -10,7 +10,11 @@ deepest stage whose key it already has and runs only the stages after it:
 * psi and the seed pad change every ws (truncation applies to all of them unless a cutoff
   is set), so they reuse nothing here; bf16 previews are what speeds those up.
 
-The cache holds at most `max_bytes` of tensors and evicts the least recently used first.
+The cache holds at most `max_bytes` of tensors and evicts the least recently used first, but
+never a stage of the render that is storing: when one render's stages do not all fit, its
+early stages are kept and the later ones skipped. Early stages are small and shared by the
+most edits (mix 8+ needs stage 7, mix 12+ stage 11), and at 1024 px the last few stages alone
+would fill a few hundred MB.
 Resuming runs the very same ops on the very same inputs, so the image is bitwise the one an
 uncached render gives. Cached tensors are shared: callers must not modify them in place.
 """
@@ -66,21 +70,26 @@ class PrefixCache:
             self.misses += 1
             return None
 
-    def put(self, key: bytes, x: torch.Tensor) -> None:
-        """Store one stage output, evicting the least recently used until it fits the bound."""
+    def put(self, key: bytes, x: torch.Tensor, protect=frozenset()) -> bool:
+        """Store one stage output, evicting the least recently used until it fits the bound;
+        entries in `protect` (this render's own stages) are never evicted: then x is skipped."""
         size = x.element_size() * x.nelement()
         if size > self.max_bytes:
-            return  # would evict everything and still not fit
+            return False  # would evict everything and still not fit
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:
                 self.nbytes -= old.element_size() * old.nelement()
             while self._items and self.nbytes + size > self.max_bytes:
-                _, evicted = self._items.popitem(last=False)
+                oldest = next(iter(self._items))
+                if oldest in protect:
+                    return False
+                evicted = self._items.pop(oldest)
                 self.nbytes -= evicted.element_size() * evicted.nelement()
                 self.evictions += 1
             self._items[key] = x
             self.nbytes += size
+            return True
 
     def clear(self) -> None:
         with self._lock:
@@ -105,5 +114,8 @@ def cached_forward(G, ws: torch.Tensor, stop: str | None, cache: PrefixCache | N
     tag = dtype_tag(layer_kwargs.get("force_fp32", False), layer_kwargs.get("compute_dtype"))
     keys = cache.stage_keys(ws, tag)
     resume = cache.deepest(keys, end)
-    out = syn.forward_until(ws, stop, resume=resume, keep=lambda i, x: cache.put(keys[i], x), **layer_kwargs)
+    protect = frozenset(keys[: end + 1])
+    out = syn.forward_until(
+        ws, stop, resume=resume, keep=lambda i, x: cache.put(keys[i], x, protect), **layer_kwargs
+    )
     return out, 0 if resume is None else resume[0] + 1

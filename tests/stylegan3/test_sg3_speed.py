@@ -95,6 +95,17 @@ def test_cache_stays_within_its_memory_bound_and_evicts_the_oldest(G):
     assert len(tiny) == 0
 
 
+def test_a_render_too_big_for_the_cache_keeps_its_early_stages(G):
+    sizes = []
+    G.synthesis.forward_until(render.seed_ws(G, 0), None, keep=lambda i, x: sizes.append(x.nbytes))
+    cache = PrefixCache(G, sum(sizes[:6]))  # room for stages 0..5 only
+    render.synthesize(G, render.seed_ws(G, 1, 0.7), cache=cache)
+    assert cache.nbytes <= sum(sizes[:6])
+    ws = mixed_ws(G, 1, 9, 6)
+    image, reused = cached_forward(G, ws, None, cache)
+    assert reused == 6 and torch.equal(image, G.synthesis(ws))
+
+
 @pytest.mark.parametrize("config", ["t32", "demo-shaped"])
 def test_bf16_preview_is_close_and_the_release_render_is_exact_fp32(G, config):
     if config == "demo-shaped":  # the demo's layer schedule at 64 px with few channels: quick
