@@ -215,6 +215,20 @@ TITLES = {
 }
 
 
+# Readable names for enum options (the slugs stay on the wire, in links and in the CLI).
+_OPTIMIZER_LABELS = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop"}
+ENUM_LABELS = {
+    "noise_type": {"uniform": "Uniform U(0, 1)", "gaussian": "Gaussian (GAN Lab)", "normal": "Normal N(0, 1)",
+                   "uniform_centered": "Uniform U(−1, 1)"},
+    "init": {"gan_lab": "GAN Lab", "pytorch": "PyTorch default", "xavier": "Xavier (Glorot)",
+             "orthogonal": "Orthogonal", "he": "He (Kaiming)", "dcgan": "DCGAN N(0, 0.02)"},
+    "activation": {"relu": "ReLU", "leaky_relu": "Leaky ReLU", "tanh": "tanh", "elu": "ELU"},
+    "g_output": {"tanh": "tanh, onto the view", "linear": "Linear"},
+    "g_optimizer": _OPTIMIZER_LABELS,
+    "d_optimizer": _OPTIMIZER_LABELS,
+}
+
+
 def param_schema() -> dict[str, Any]:
     """What a UI needs to build every control: TrainParams' JSON schema (each property with
     default, bounds, description, `x-kind` and `x-group`), the presets and the dataset list."""
@@ -224,6 +238,8 @@ def param_schema() -> dict[str, Any]:
     schema = TrainParams.model_json_schema()
     for key, prop in schema["properties"].items():
         prop["title"] = TITLES.get(key, prop.get("title", key))
+        if key in ENUM_LABELS:
+            prop["x-enum-labels"] = ENUM_LABELS[key]
         if key in APPLIES_WHEN:
             other, values = APPLIES_WHEN[key]
             prop["x-applies-when"] = {"key": other, "values": list(values)}

@@ -347,3 +347,21 @@ def test_cancel_and_a_missing_file_in_the_tab(browser, hub_server, hub_files) ->
     assert error.bounding_box()["width"] > 150 and row.locator("button", has_text="Try again").is_visible()
     assert not tab.problems
     tab.context.close()
+
+
+@pytest.mark.parametrize("width,height", [(1366, 768), (1024, 700)])
+def test_picture_and_its_first_controls_are_on_screen_on_first_run(browser, hub_server, width, height) -> None:
+    """Only the demo is here, so the lead card and the hub's list show; the picture, the seed and
+    (at laptop size) ψ must still be on screen without scrolling, not pushed under the hub."""
+    tab = open_tab(browser, hub_server, width, height)
+    wanted = ["canvas[data-role=sg3-image]", "#tab-stylegan3 [data-param=seed]"]
+    if height >= 768:
+        wanted.append("#tab-stylegan3 input[name=truncation_psi_box]")
+    for selector in wanted:
+        box = tab.locator(selector).first.bounding_box()
+        assert box and box["x"] >= 0 and box["y"] >= 0, selector
+        assert box["x"] + box["width"] <= width and box["y"] + box["height"] <= height, (selector, box)
+    image = tab.locator("canvas[data-role=sg3-image]").bounding_box()
+    assert image["width"] >= 300, image  # the picture is the largest thing, not a thumbnail
+    assert not tab.problems
+    tab.context.close()

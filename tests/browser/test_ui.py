@@ -55,6 +55,18 @@ def test_page_loads_with_every_control(app_page) -> None:
     assert page.inner_text("#epoch-counter") == "000,000"
 
 
+def test_selects_show_readable_names_and_send_slugs(app_page) -> None:
+    page, _ = app_page
+    options = page.eval_on_selector_all("#param-noise_type option", "os => os.map(o => [o.value, o.textContent])")
+    assert dict(options) == {"uniform": "Uniform U(0, 1)", "gaussian": "Gaussian (GAN Lab)",
+                             "normal": "Normal N(0, 1)", "uniform_centered": "Uniform U(−1, 1)"}
+    assert page.eval_on_selector("#param-init option[value=he]", "o => o.textContent") == "He (Kaiming)"
+    page.select_option("#param-noise_type", "uniform_centered")
+    page.wait_for_function("window.ganlab.store.get().params.noise_type === 'uniform_centered'", timeout=20_000)
+    page.select_option("#param-noise_type", "gaussian")
+    page.wait_for_function("window.ganlab.store.get().params.noise_type === 'gaussian'", timeout=20_000)
+
+
 def test_heatmap_changes_while_training(app_page) -> None:
     page, _ = app_page
     before = page.evaluate(HEATMAP_PIXELS)
@@ -168,6 +180,21 @@ def test_narrow_window_is_usable(browser, server) -> None:
     assert not errors, errors
 
 
+def test_transport_bar_is_one_row_at_1024(browser, server) -> None:
+    """A second row of buttons pushes the plot and the knobs down on small laptops."""
+    context, page, errors = open_page(browser, server, width=1024, height=700)
+    try:
+        tops = page.eval_on_selector_all(
+            "#transport button, #transport select",
+            "els => els.map(e => e.getBoundingClientRect()).filter(r => r.width > 0).map(r => Math.round(r.top))",
+        )
+        assert len(tops) >= 8 and max(tops) - min(tops) <= 6, tops
+        assert page.locator("#dist").bounding_box()["y"] < 160
+    finally:
+        context.close()
+    assert not errors, errors
+
+
 def test_stylegan3_tab_imports_its_module(browser, server) -> None:
     context, page, errors = open_page(browser, server)
     stub = "export function mountStyleGAN3Tab(root) { root.textContent = 'stub tab mounted'; }"
@@ -224,10 +251,13 @@ def test_diverged_banner_offers_reset(app_page) -> None:
     patch = '{"loss": "wasserstein_gp", "gp_weight": 0, "d_lr": 10, "g_lr": 10, "g_output": "linear"}'
     page.evaluate(f"window.ganlab.send({{type: 'set', params: {patch}}})")
     page.wait_for_function("window.ganlab.store.get('params').loss === 'wasserstein_gp'", timeout=5_000)
+    plot_before = page.locator("#dist").bounding_box()
     page.click("#btn-play")
     page.wait_for_selector("#banner:not([hidden]) >> text=diverged", timeout=10_000)
     page.wait_for_timeout(200)  # frames still in flight must not re-enable Play
     assert page.is_disabled("#btn-play")
+    assert page.locator("#dist").bounding_box() == plot_before  # the message floats; nothing moves
+    assert page.locator("#btn-banner_reset").bounding_box()["y"] < 200  # and it is seen at once
     page.click("#btn-banner_reset")
     page.wait_for_function("window.ganlab.store.get('run').state === 'paused'", timeout=5_000)
     assert page.is_hidden("#banner") and page.is_enabled("#btn-play")

@@ -223,13 +223,7 @@ def sg3_sockets(live) -> Iterator[dict]:
     "case",
     [
         "json",
-        pytest.param(
-            "binary_and_nested",
-            marks=pytest.mark.xfail(
-                strict=False, reason="known StyleGAN3 socket bugs (binary frame KeyError, nested JSON RecursionError), "
-                "fixed by helper hub in ganlab/server/stylegan3/socket.py"
-            ),
-        ),
+        "binary_and_nested",  # binary frames and deep JSON once dropped this socket (issue 9)
     ],
 )
 @FUZZ

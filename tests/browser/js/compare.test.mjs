@@ -23,6 +23,8 @@ test("the classic studies are pre-filled", () => {
   assert.deepEqual(defaultValues(prop("g_lr")), [1e-4, 1e-3, 1e-2]);
   assert.deepEqual(defaultValues(prop("d_steps")), [1, 2, 3, 5]);
   assert.deepEqual(defaultValues(prop("noise_type")), ["uniform", "gaussian"]);
+  const noise4 = { key: "noise_type", type: "string", enum: ["uniform", "gaussian", "normal", "uniform_centered"] };
+  assert.deepEqual(defaultValues(noise4), noise4.enum, "every noise type the schema offers is compared");
 });
 
 test("other knobs get 2-4 values within their bounds", () => {

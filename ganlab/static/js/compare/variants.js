@@ -15,13 +15,13 @@ export const MAX_VARIANTS = 4;
 // so a variant's label and chart line never read as a sample colour.
 export const VARIANT_COLORS = ["#0072b2", "#e69f00", "#d55e00", "#222222"];
 
-// The classic studies of issue 6; any other knob gets values derived from its schema entry.
+// The classic studies of issue 6; any other knob (the noise type among them, so a new
+// distribution shows up by itself) gets values derived from its schema entry.
 const STUDY_VALUES = {
   g_lr: [1e-4, 1e-3, 1e-2],
   d_lr: [1e-4, 1e-3, 1e-2],
   d_steps: [1, 2, 3, 5],
   noise_dim: [10, 50, 200],
-  noise_type: ["uniform", "gaussian"],
   loss: ["non_saturating", "minimax", "least_squares", "wasserstein_gp"],
 };
 

@@ -53,7 +53,10 @@ function buildPage(schema, store, send, banner, frames) {
   const graph = createGraph(document.getElementById("graph"), store);
   const charts = createCharts(document.getElementById("charts"));
   const setParam = (key, value) => send({ type: "set", params: { [key]: value } });
-  const labels = { loss: Object.fromEntries((schema.losses || []).map((l) => [l.id, l.label])) };
+  // Option names for selects: the schema's `x-enum-labels`, and the losses' own labels.
+  const labels = Object.fromEntries(Object.entries(schema.properties)
+    .filter(([, prop]) => prop["x-enum-labels"]).map(([key, prop]) => [key, prop["x-enum-labels"]]));
+  labels.loss = Object.fromEntries((schema.losses || []).map((l) => [l.id, l.label]));
   createOverviewKnobs(document.getElementById("overview-knobs"), schema, store, setParam, labels);
   createControls(document.getElementById("controls"), schema, store, setParam,
     { exclude: ["dataset", ...OVERVIEW_KEYS], labels });

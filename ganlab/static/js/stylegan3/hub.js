@@ -61,9 +61,8 @@ export function createHub({ request, onUse }) {
   const lead = el("section", { className: "sg3-lead", hidden: true },
     el("div", { className: "sg3-lead-main" },
       el("strong", { textContent: "Real pictures in one click" }), leadButton, leadProgress.root),
-    el("p", { className: "sg3-lead-demo", textContent: "Until then you are looking at the built-in demo: an " +
-      "untrained network with random weights. It shows the controls and how fast this machine renders, not " +
-      "faces. " }),
+    el("p", { className: "sg3-lead-demo", textContent: "Until then: the built-in demo, an untrained network " +
+      "with random weights (colour fields, not faces; it shows the controls and this machine's speed)." }),
     el("p", { className: "sg3-hint", textContent: `${LICENCE_NOTE} ${SAFETY_NOTE}` }));
   lead.dataset.role = "sg3-lead";
 

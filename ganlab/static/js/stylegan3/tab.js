@@ -137,9 +137,11 @@ export async function mountStyleGAN3Tab(root) {
     el("div", { className: "sg3-top" }, el("strong", { textContent: "StyleGAN3" }), badge, fp32Box.root),
     banner.root, hub.lead,
     el("div", { className: "sg3-layout" },
-      el("div", { className: "sg3-column" }, models.root, hub.panel, latent.root, truncation.root),
+      // Seed and ψ sit right under the model picker, above the hub's list, so the controls that
+      // change the picture are on screen beside it at every window size.
+      el("div", { className: "sg3-column sg3-controls" }, models.root, latent.root, truncation.root, hub.panel),
       el("div", { className: "sg3-column sg3-center" }, viewer.root, layers.root),
-      el("div", { className: "sg3-column" }, equivariance.root, mixing.root, grid.root, interp.root)));
+      el("div", { className: "sg3-column sg3-extras" }, equivariance.root, mixing.root, grid.root, interp.root)));
 
   const panels = [latent, truncation, equivariance, mixing, layers];
   const writeHash = throttle(() => writeHashParams(get(), defaults), HASH_WRITE_MS);
