@@ -268,6 +268,12 @@ def speed_config(args, config: str) -> dict:
     return {"config": config, "layer": layer, "ms": {k: v * 1e3 for k, v in best.items()}, "errors": worst}
 
 
+def _cell(ms: float, ratio: float) -> str:
+    """'  9697   1.8x'; a cache hit's few ms get a decimal, and ratios past 999 read '>999x'."""
+    speed = f"{ratio:>5.1f}x" if ratio < 999 else " >999x"
+    return f"{ms:>9.1f} {speed}" if ms < 10 else f"{ms:>9.0f} {speed}"
+
+
 def speed_main(args) -> int:
     import json
 
@@ -288,9 +294,7 @@ def speed_main(args) -> int:
         row["load"] = os.getloadavg()
         rows.append(row)
         ms, fp32 = row["ms"], row["ms"]["fp32"]
-        cells = "".join(
-            f"{ms[c]:>9.0f} {fp32 / max(ms[c], 1e-3):>5.1f}x" if c != "fp32" else f"{ms[c]:>16.0f}" for c in cases
-        )
+        cells = "".join(f"{ms[c]:>16.0f}" if c == "fp32" else _cell(ms[c], fp32 / ms[c]) for c in cases)
         e = row["errors"]
         print(f"{config:<7}{cells}")
         print(
