@@ -186,21 +186,22 @@ async def threads_both_ways(port: int, rounds: int, frames: int) -> dict[str, li
     return results
 
 
-def _drag_params(control: str, step: int) -> dict:
-    """The params of the step-th position of a drag: psi sweeping, or the pad moving right."""
+def _drag_params(control: str, step: int, seed: int) -> dict:
+    """The params of the step-th position of a drag: psi sweeping, or the pad moving right.
+    Each drag starts from its own seed, so no frame is in the prefix cache from an earlier one."""
     if control == "psi":
-        return {"seed": 7, "truncation_psi": round(0.3 + 0.6 * ((step * 0.037) % 1), 4)}
+        return {"seed": seed, "truncation_psi": round(0.3 + 0.6 * ((step * 0.037) % 1), 4)}
     x = step * 0.05  # a twentieth of a seed per frame
-    return {"seed": 7 + int(x), "seed_offset": [round(x % 1, 4), 0.0], "truncation_psi": 0.7}
+    return {"seed": seed + int(x), "seed_offset": [round(x % 1, 4), 0.0], "truncation_psi": 0.7}
 
 
-async def drag_once(ws, control: str, preview: bool, seconds: float, first_id: int) -> dict:
+async def drag_once(ws, control: str, preview: bool, seconds: float, first_id: int, seed: int) -> dict:
     """Drag for `seconds` with the tab's policy (the next position is sent when a frame arrives),
     then release: ask for the last position with preview false and time that frame."""
     frames, precisions, step = 0, set(), 0
     start = time.perf_counter()
     while time.perf_counter() - start < seconds:
-        params = _drag_params(control, step)
+        params = _drag_params(control, step, seed)
         await ws.send(json.dumps({"type": "render", "id": first_id + step, "params": {**params, "preview": preview}}))
         header, _ = await next_frame(ws)
         frames += 1
@@ -208,7 +209,7 @@ async def drag_once(ws, control: str, preview: bool, seconds: float, first_id: i
         step += 1
     elapsed = time.perf_counter() - start
     released = time.perf_counter()
-    final = {**_drag_params(control, step - 1), "preview": False}
+    final = {**_drag_params(control, step - 1, seed), "preview": False}
     await ws.send(json.dumps({"type": "render", "id": first_id + step, "params": final}))
     header, _ = await next_frame(ws)
     return {
@@ -231,7 +232,7 @@ async def drag(port: int, rounds: int, seconds: float) -> dict[tuple[str, bool],
         for _ in range(rounds):
             for control in ("psi", "pad"):
                 for preview in (True, False):
-                    row = await drag_once(ws, control, preview, seconds, next_id)
+                    row = await drag_once(ws, control, preview, seconds, next_id, seed=next_id // 100)
                     next_id += 10_000
                     results.setdefault((control, preview), []).append(row)
     return results
