@@ -1,4 +1,5 @@
-"""`ganlab stylegan3 generate | convert | info | download`: images, safe conversion, summary, the model hub.
+"""`ganlab stylegan3 generate | convert | info | download | directions | video`: images, safe
+conversion, summary, the model hub, latent directions (commands/directions.py), latent walk videos.
 
 `--network` takes a file, `demo`, a hub model name or an https URL: names and URLs are
 downloaded into the models folder on first use and reused after. torch and the generator are
@@ -130,6 +131,12 @@ def register(subparsers) -> None:
     d.add_argument("--list", action="store_true", help="list the hub's models and which are downloaded")
     _models_dir_arg(d)
     d.set_defaults(func=cmd_download)
+
+    from ganlab.commands import directions
+
+    directions.register(sub, sys.modules[__name__])
+
+    _register_video(sub)
 
 
 def _models_dir_arg(parser) -> None:
@@ -346,3 +353,99 @@ def hub_table(models_dir: Path) -> str:
         lines += textwrap.wrap(f"Licence: {lic.name}: {lic.summary} ({lic.url}).", 100)
     lines.append("Any https URL of a .pkl/.safetensors network works too; files are only read, never run.")
     return "\n".join(lines)
+
+
+# --- `ganlab stylegan3 video`: gen_video.py's latent walk (ganlab/stylegan3/video/) -----------------
+
+VIDEO_FLAGS = {  # VideoParams field -> its option here, so errors name what the user typed
+    "seeds": "--seeds", "rows": "--grid", "cols": "--grid", "num_keyframes": "--num-keyframes",
+    "w_frames": "--w-frames", "kind": "--kind", "wraps": "--wraps", "shuffle_seed": "--shuffle-seed",
+    "truncation_psi": "--trunc", "truncation_cutoff": "--trunc-cutoff", "class_idx": "--class",
+    "fps": "--fps", "format": "--output",
+}
+
+
+def _register_video(sub) -> None:
+    from ganlab.stylegan3.video.params import VideoParams
+
+    f = VideoParams.model_fields
+    v = sub.add_parser("video", help="a latent walk video (.mp4 or .gif), as the official gen_video.py")
+    v.add_argument("--network", required=True, help=NETWORK_HELP)
+    v.add_argument("--seeds", required=True, type=parse_seeds, help=f"{SEED_LIST_HELP}; {f['seeds'].description}")
+    v.add_argument("--grid", type=parse_grid, default=(1, 1),
+                   help="ROWSxCOLS cells (default 1x1; gen_video writes WxH)")
+    v.add_argument("--num-keyframes", type=int, default=None, help=f["num_keyframes"].description)
+    v.add_argument("--w-frames", type=int, default=f["w_frames"].default,
+                   help=f"{f['w_frames'].description} (default {f['w_frames'].default})")
+    v.add_argument("--kind", default=f["kind"].default, help=f"{f['kind'].description} (linear, quadratic, cubic)")
+    v.add_argument("--wraps", type=int, default=f["wraps"].default, help=f"{f['wraps'].description} (default 2)")
+    v.add_argument("--shuffle-seed", type=int, default=None, help=f["shuffle_seed"].description)
+    v.add_argument("--trunc", type=float, default=1.0, help="truncation psi (default 1 = none)")
+    v.add_argument("--trunc-cutoff", type=int, default=None, help="truncate only the first N ws")
+    v.add_argument("--class", dest="class_idx", type=int, default=None, help="class index (conditional models)")
+    v.add_argument("--fps", type=int, default=f["fps"].default, help=f"frames per second (default {f['fps'].default})")
+    v.add_argument("--output", required=True, type=Path, help="the .mp4 (or .gif) to write")
+    v.add_argument("--device", default=None, help="cpu or cuda (default: GANLAB_DEVICE, else auto)")
+    v.add_argument("--force-fp32", action="store_true", help="no fp16 layers on CUDA")
+    v.add_argument("--threads", type=parse_threads, default=None,
+                   help="CPU threads (default: the cores that are idle now)")
+    _models_dir_arg(v)
+    v.set_defaults(func=cmd_video)
+
+
+def video_params(args):
+    """VideoParams from the options, or raise ValueError naming the option and its range."""
+    from pydantic import ValidationError
+
+    from ganlab.stylegan3.video.params import VideoParams, first_error
+
+    suffix = args.output.suffix.lower().lstrip(".")
+    if suffix not in ("mp4", "gif"):
+        raise ValueError(f"--output: {args.output} must end in .mp4 or .gif")
+    try:
+        return VideoParams(
+            seeds=args.seeds, rows=args.grid[0], cols=args.grid[1], num_keyframes=args.num_keyframes,
+            w_frames=args.w_frames, kind=args.kind, wraps=args.wraps, shuffle_seed=args.shuffle_seed,
+            truncation_psi=args.trunc, truncation_cutoff=args.trunc_cutoff, class_idx=args.class_idx,
+            fps=args.fps, format=suffix,
+        )
+    except ValidationError as exc:
+        field, message = first_error(exc)
+        field = field.split(".")[0]
+        raise ValueError(f"{VIDEO_FLAGS.get(field, field)}: {message}") from None
+
+
+def cmd_video(args) -> int:
+    import torch
+    from tqdm import tqdm
+
+    from ganlab.stylegan3.device import pick_device
+    from ganlab.stylegan3.video.frames import make_video
+    from ganlab.stylegan3.video.params import VideoError
+
+    try:
+        params = video_params(args)
+        device = pick_device(args.device)
+    except (ValueError, RuntimeError) as exc:
+        return _fail(str(exc))
+    torch.set_num_threads(args.threads or default_threads())
+    G, failed = _load_or_fail(args.network, args.models_dir)
+    if G is None:
+        return failed
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    bar = tqdm(total=params.frames, desc="video", unit="frame", file=sys.stderr)
+    try:
+        job = make_video(G.to(device), params, args.output, lambda done, total: bar.update(1),
+                         force_fp32=args.force_fp32)
+    except VideoError as exc:
+        return _fail(f"{VIDEO_FLAGS.get(exc.field, exc.field)}: {exc.message}")
+    except OSError as exc:
+        return _fail(f"cannot write {args.output}: {exc.strerror or exc}")
+    finally:
+        bar.close()
+    if job.note:
+        print(f"warning: {job.note}", file=sys.stderr)
+    side = G.img_resolution
+    print(f"wrote {job.path} ({job.total} frames, {params.cols * side}x{params.rows * side}, {params.fps} fps, "
+          f"{params.keyframes} keyframes x {params.w_frames} frames, {params.kind}, wraps {params.wraps})")
+    return 0

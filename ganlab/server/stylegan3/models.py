@@ -73,6 +73,11 @@ class StyleGAN3Config(BaseSettings):
         description="Memory for synthesis activations reused across renders that share a prefix of ws "
         "(style mixing of fine layers, layer views); 0 turns the cache off.",
     )
+    directions_dir: Path | None = Field(
+        None,
+        description="Cache of latent directions (PCA of W), one .npz per model sha256; "
+        "default models_dir/.directions.",
+    )
     progress_after_s: float = Field(
         0.3, ge=0, le=60, description="A render running longer than this reports the synthesis layer it is on."
     )

@@ -9,7 +9,7 @@ model (cutoff <= num_ws, class index < c_dim, mixing indices, layer names) are c
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -20,6 +20,8 @@ MODEL_ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_. +()-]*(/[A-Za-z0-9_][A-Za-z
 Seed = Annotated[int, Field(ge=0, le=SEED_MAX)]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 Offset = Annotated[float, Field(ge=-2.0, le=2.0)]
+EditAmount = Annotated[float, Field(ge=-20.0, le=20.0)]
+MAX_DIRECTIONS = 64  # static cap; the real one is how many directions the server keeps
 
 
 class FieldError(ValueError):
@@ -92,6 +94,35 @@ class RenderParams(BaseModel):
         description="Force FP32, as the official visualizer: no bf16 previews, and no fp16 layers on CUDA.",
     )
 
+    layer_normalize: bool = Field(
+        True, description="Layer view: divide each shown channel by its max |v| (the official 'Normalize')."
+    )
+    layer_order: Literal["index", "energy"] = Field(
+        "index",
+        description="Layer view: count layer_channel in channel order, or by energy (RMS, strongest first).",
+    )
+    fft: bool = Field(False, description="Show the power spectrum (dB, Kaiser-windowed) beside the picture.")
+    fft_all: bool = Field(True, description="FFT view: sum the spectra of all channels, else the shown ones.")
+    fft_range_db: float = Field(50.0, ge=0.1, le=100.0, description="FFT view: colours span +-this many dB.")
+    fft_beta: float = Field(8.0, ge=0.0, le=50.0, description="FFT view: Kaiser window beta (0 = no window).")
+    untransform: bool = Field(
+        False, description="Undo translate/rotate on the result (band-limited resampling), to show equivariance."
+    )
+    translate_round: bool = Field(False, description="Round the translation to whole output pixels.")
+    edit_amounts: list[EditAmount] = Field(
+        default_factory=list,
+        max_length=MAX_DIRECTIONS,
+        description="Latent directions (PCA of W): how far to move along direction i, in its standard "
+        "deviations; trailing directions may be left out.",
+    )
+    edit_layers: Literal["all", "coarse", "middle", "fine", "custom"] = Field(
+        "all", description="Which ws the edit moves: GANSpace's coarse/middle/fine, all, or edit_first..edit_last."
+    )
+    edit_first: int = Field(0, ge=0, lt=MAX_WS, description="First w a custom edit moves.")
+    edit_last: int | None = Field(
+        None, ge=0, lt=MAX_WS, description="Last w (inclusive) a custom edit moves; null = the final one."
+    )
+
     @field_validator("model")
     @classmethod
     def _safe_model_id(cls, value: str) -> str:
@@ -123,6 +154,10 @@ def check_for_model(params: RenderParams, info: dict) -> None:
         raise FieldError("class_idx", f"must be between 0 and {c_dim - 1}")
     if any(i >= num_ws for i in params.mix_ws):
         raise FieldError("mix_ws", f"indices must be between 0 and {num_ws - 1}")
+    if params.edit_layers == "custom":
+        last = num_ws - 1 if params.edit_last is None else params.edit_last
+        if not params.edit_first <= last < num_ws:
+            raise FieldError("edit_last", f"must be between edit_first={params.edit_first} and {num_ws - 1}")
     if params.layer is not None:
         layers = {layer["name"]: layer for layer in info["layers"]}
         if params.layer not in layers:

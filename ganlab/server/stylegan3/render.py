@@ -24,17 +24,15 @@ import numpy as np
 import torch
 
 from ganlab.server.stylegan3.params import SEED_MAX, RenderParams
+from ganlab.server.stylegan3.views import edit_ws, picture, user_transform
 from ganlab.stylegan3.device import preview_dtype
 from ganlab.stylegan3.prefix_cache import PrefixCache, cached_forward
 from ganlab.stylegan3.render import (
-    LayerView,
     class_vector,
     encode_image,
-    layer_image,
     mix_styles,
     seed_to_z,
     set_input_transform,
-    to_uint8,
 )
 
 
@@ -93,11 +91,6 @@ def compute_ws(G, params: RenderParams, device) -> torch.Tensor:
     return ws
 
 
-def _rgb(image: np.ndarray) -> np.ndarray:
-    """Grey [H, W, 1] layer views as [H, W, 3], so every frame has one layout."""
-    return np.repeat(image, 3, axis=2) if image.shape[2] == 1 else image
-
-
 @contextlib.contextmanager
 def layer_progress(G, on_layer: Callable[[int, int, str], None] | None):
     """Call `on_layer(index, count, name)` as synthesis starts each stage ("input", then each layer),
@@ -127,28 +120,25 @@ def precision_of(params: RenderParams, device) -> tuple[torch.dtype | None, str]
 
 
 @torch.no_grad()
-def render(G, params: RenderParams, device, on_layer=None, cache: PrefixCache | None = None) -> RenderResult:
+def render(
+    G, params: RenderParams, device, on_layer=None, directions=None, cache: PrefixCache | None = None
+) -> RenderResult:
     """Render `params` with generator `G` on `device` (params already checked for this model);
-    `on_layer(index, count, name)` hears which synthesis stage is running; `cache` (optional)
-    supplies and keeps stage outputs of earlier renders that share a prefix of ws."""
+    `on_layer(index, count, name)` hears which synthesis stage is running; `directions` are the
+    model's latent directions (needed only when params.edit_amounts moves along them); `cache`
+    (optional) supplies and keeps stage outputs of earlier renders that share a prefix of ws."""
     start = time.perf_counter()
-    set_input_transform(G, params.translate, params.rotate)
-    ws = compute_ws(G, params, device)
+    translate, rotate = user_transform(params, G.synthesis.img_resolution)
+    set_input_transform(G, translate, rotate)
+    ws = edit_ws(compute_ws(G, params, device), params, directions)
     dtype, precision = precision_of(params, device)
-    with layer_progress(G, on_layer):  # the forward stops at the selected layer, if any
+    with layer_progress(G, on_layer):  # a layer view's forward stops at that layer
         out, reused = cached_forward(G, ws, params.layer, cache, force_fp32=params.force_fp32, compute_dtype=dtype)
-    layer = None
-    if params.layer is None:
-        image = to_uint8(out)[0]
-    else:
-        feat = out[0].float()
-        view = LayerView(channel=params.layer_channel, rgb=params.layer_rgb, gain_db=params.layer_gain_db)
-        image = _rgb(layer_image(feat, view))
-        layer = {"name": params.layer, "size": int(feat.shape[-1]), "rgb": params.layer_rgb, **view.stats}
+    image, layer = picture(out.float(), params, translate, rotate)
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     elapsed = (time.perf_counter() - start) * 1e3
-    return RenderResult(np.ascontiguousarray(image), elapsed, layer, precision=precision, reused_stages=reused)
+    return RenderResult(image, elapsed, layer, precision=precision, reused_stages=reused)
 
 
 def encode_png(image: np.ndarray, settings: dict) -> bytes:

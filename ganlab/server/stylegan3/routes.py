@@ -3,10 +3,12 @@
 * `GET  /api/stylegan3/models`: the demo and every network under GANLAB_MODELS_DIR.
 * `POST /api/stylegan3/models?filename=NAME.pkl`: upload a network (raw request body).
 * `GET  /api/stylegan3/models/{id}/layers`: resolution, num_ws, c_dim and the layer table (loads it).
+* `GET  /api/stylegan3/models/{id}/directions` (JSON summary) and `.../directions.npz`: latent directions.
 * `GET  /api/stylegan3/device`, `GET /api/stylegan3/schema`: device badge and RenderParams schema.
 * `GET  /api/stylegan3/hub`: the hub catalog (what is downloaded) and running downloads.
 * `POST /api/stylegan3/downloads` {source}, `GET` it, `DELETE /api/stylegan3/downloads/{key}`: downloads.
 * `POST /api/stylegan3/generate`: RenderParams JSON -> PNG with the settings in its text metadata.
+* `/api/stylegan3/videos`: video exports with progress and cancel (videos.py).
 * `WS   /ws/stylegan3`: interactive rendering, latest request wins (stylegan3_socket.py).
 
 Errors are 4xx with FastAPI's validation shape, `{"detail": [{"loc": [..., field], "msg": ...}]}`,
@@ -36,6 +38,7 @@ from ganlab.server.stylegan3.uploads import (
     receive_to_file,
     upload_budget,
 )
+from ganlab.server.stylegan3.videos import router as video_router
 
 router = APIRouter(tags=["stylegan3"])
 
@@ -68,6 +71,41 @@ async def model_layers(model_id: str, service: Service) -> dict:
     except FieldError as error:
         raise field_http_error(error, "path") from None
     return {"id": model.id, **model.info}
+
+
+@router.get("/api/stylegan3/models/{model_id:path}/directions")
+async def model_directions(model_id: str, service: Service) -> dict:
+    """Latent directions (PCA of W, GANSpace): count, explained variance shares, stds, layer ranges.
+    Found on first use (seconds), then cached per model sha256."""
+    from ganlab.server.stylegan3.directions import directions_info
+
+    try:
+        model = await service.get_model(model_id)
+    except FieldError as error:
+        raise field_http_error(error, "path") from None
+    directions, cached = await service.find_directions(model)
+    return {"id": model.id, **directions_info(directions, model.info["num_ws"], cached)}
+
+
+@router.get(
+    "/api/stylegan3/models/{model_id:path}/directions.npz",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}, "description": "the directions as .npz"}},
+)
+async def model_directions_npz(model_id: str, service: Service) -> Response:
+    """The directions file itself (components, explained_variance, explained_ratio, stds, mean, key, spec)."""
+    try:
+        model = await service.get_model(model_id)
+    except FieldError as error:
+        raise field_http_error(error, "path") from None
+    directions, _ = await service.find_directions(model)
+    path = service.directions.cache.path(directions.key, directions.spec)
+    name = re.sub(r"[^A-Za-z0-9]+", "-", model.id.rsplit(".", 1)[0]) + "_directions.npz"
+    return Response(
+        path.read_bytes(),
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @router.post("/api/stylegan3/models", status_code=201)
@@ -157,6 +195,10 @@ def settings_filename(params: RenderParams, suffix: str = "png") -> str:
         parts.append(f"mix{params.mix_seed}")
     if params.layer:
         parts.append(f"{params.layer}_ch{params.layer_channel}")
+    if any(params.edit_amounts):
+        parts.append(f"edit-{params.edit_layers}")
+    if params.fft:
+        parts.append("fft")
     return "sg3_" + "_".join(parts) + f".{suffix}"
 
 
@@ -261,3 +303,6 @@ async def stylegan3_socket(websocket: WebSocket) -> None:
         await websocket.send_text(json.dumps({"type": "starting", "message": "Starting the StyleGAN3 engine…"}))
     service = await asyncio.to_thread(get_service, websocket.app)
     await RenderSocket(websocket, service).serve()
+
+
+router.include_router(video_router)  # /api/stylegan3/videos: video exports (videos.py)

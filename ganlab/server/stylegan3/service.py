@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from fastapi import FastAPI
 
+from ganlab.server.stylegan3.directions import ModelDirections
 from ganlab.server.stylegan3.models import LoadedModel, ModelRegistry, StyleGAN3Config
 from ganlab.server.stylegan3.params import RenderParams, check_for_model
 
@@ -56,6 +57,7 @@ class StyleGAN3Service:
         self.device = pick_device(device_name)
         self.registry = ModelRegistry(models_dir, self.device, self.config)
         self.downloads = DownloadManager(self.registry, hub_config)
+        self.directions = ModelDirections(self.registry, self.config)
         self.playing_sessions = playing_sessions or (lambda: 0)
         self.cores = usable_cores()
         self.render_threads = self.threads_now()
@@ -174,7 +176,8 @@ class StyleGAN3Service:
 
         def work():
             threads = self._set_threads()
-            result = render(model.G, params, self.device, on_layer, self.activation_cache(model))
+            directions = self.directions.get(model)[0] if any(params.edit_amounts) else None
+            result = render(model.G, params, self.device, on_layer, directions, self.activation_cache(model))
             result.threads = threads
             return result, (encode(result) if encode else None)
 
@@ -188,6 +191,21 @@ class StyleGAN3Service:
         # still occupies the thread until it finishes.
         future.add_done_callback(lambda _: self._free_slot(client))
         return await asyncio.wrap_future(future)
+
+    async def find_directions(self, model: LoadedModel, progress: Callable[[int, int], None] | None = None):
+        """(Directions, cached) of `model`, found on the render thread; `progress(done, total)` is
+        called on the event loop as latents are mapped."""
+        loop = asyncio.get_running_loop()
+
+        def report(done: int, total: int) -> None:
+            if progress:
+                loop.call_soon_threadsafe(progress, done, total)
+
+        def work():
+            self._set_threads()
+            return self.directions.get(model, report)
+
+        return await self.in_render_thread(work)
 
     def close(self) -> None:
         self.downloads.close()

@@ -5,9 +5,12 @@ Client -> server (JSON text, each with an `id` the client picks):
 * `grid` {params, rows, cols}: seeds seed .. seed+rows*cols-1, one frame per tile;
 * `interpolate` {params, to_seed, steps}: `steps` frames moving in W from seed to to_seed;
 * `load` {model}: load a model now (progress messages, then `model`);
+* `directions` {model}: its latent directions (PCA of W; progress `phase` directions, then `directions`),
+  handled beside the pending slot, so a render sent after it does not replace it;
 * `download` {source: hub name or https URL}, `cancel_download` {key}: the model hub.
 
-Server -> client: text `hello` (device, models, limits, hub), `progress` while a model loads
+Server -> client: text `hello` (device, models, limits, hub), `directions` (count, explained
+variance shares, stds, layer ranges), `progress` while a model loads
 (`phase` loading/ready) or a render takes long (`phase` render: the synthesis layer it is on,
 and the frame of a grid or interpolation), `model` (its info and layer table), `download` (a
 hub download's state, sent to every socket), `error` (message and field), `done` after a job;
@@ -36,6 +39,7 @@ from fastapi import WebSocket
 from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect
 
+from ganlab.server.stylegan3.directions import serve_directions
 from ganlab.server.stylegan3.downloads import handle_message
 from ganlab.server.stylegan3.params import SEED_MAX, FieldError, RenderParams, first_error
 from ganlab.server.stylegan3.progress import LayerReporter
@@ -44,7 +48,7 @@ from ganlab.server.stylegan3.service import BusyError, StyleGAN3Service
 log = logging.getLogger("ganlab.stylegan3")
 MAX_MESSAGE_CHARS = 65_536
 MAX_JSON_DEPTH = 16  # the deepest real message is 3 levels; deeper ones are refused before validation
-JOB_KINDS = ("render", "grid", "interpolate", "load")
+JOB_KINDS = ("render", "grid", "interpolate", "load", "directions")
 HUB_KINDS = ("download", "cancel_download")
 _LEN = struct.Struct("<I")
 
@@ -78,7 +82,7 @@ def parse_job(message: dict, service: StyleGAN3Service) -> Job:
     if kind not in JOB_KINDS:
         raise FieldError("type", f"must be one of {', '.join(JOB_KINDS + HUB_KINDS)}")
     job_id = message.get("id")
-    if kind == "load":
+    if kind in ("load", "directions"):
         params = _params({"model": message.get("model", "")})
         return Job(job_id, kind, model=params.model)
     params = _params(message.get("params") or {})
@@ -208,6 +212,9 @@ class RenderSocket:
                     handle_message(self.service.downloads, message)  # its state reaches every socket
                     continue
                 job = parse_job(message, self.service)
+                if job.kind == "directions":  # beside the render slot: a newer render must not drop it
+                    self._spawn(serve_directions(self, job))
+                    continue
             except FieldError as error:
                 await self._error(message.get("id") if isinstance(message, dict) else None, error)
                 continue
@@ -246,6 +253,11 @@ class RenderSocket:
                 raise
             except Exception as error:  # a broken model file must not end the connection
                 await self._send_error(job.id, "model", f"{type(error).__name__}: {error}")
+
+    def _spawn(self, coroutine) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
     async def _run(self, job: Job) -> None:
         async def progress(update: dict) -> None:

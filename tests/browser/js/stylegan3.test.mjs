@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { decodeImageFrame } from "../../../ganlab/static/js/stylegan3/connection.js";
+import { trimAmounts } from "../../../ganlab/static/js/stylegan3/directions.js";
 import { formatBytes, formatSeconds, progressFraction, progressLine } from "../../../ganlab/static/js/stylegan3/downloadtext.js";
 import { moveLatent } from "../../../ganlab/static/js/stylegan3/latent.js";
 import { presetRanges } from "../../../ganlab/static/js/stylegan3/mixing.js";
@@ -21,8 +22,18 @@ const SCHEMA = {
     truncation_cutoff: { anyOf: [{ type: "integer", minimum: 0, maximum: 64 }, { type: "null" }], default: null },
     mix_ws: { type: "array", items: { type: "integer", minimum: 0, exclusiveMaximum: 64 } },
     layer_rgb: { type: "boolean", default: false },
+    edit_amounts: { type: "array", items: { type: "number", minimum: -20, maximum: 20 } },
+    edit_layers: { type: "string", enum: ["all", "coarse", "middle", "fine", "custom"], default: "all" },
   },
 };
+
+test("a latent edit travels in the link: amounts per direction and the range of ws", () => {
+  const got = readHashParams(SCHEMA, "#sg3.edit_amounts=0,2.5,-1&sg3.edit_layers=fine");
+  assert.deepEqual(got, { edit_amounts: [0, 2.5, -1], edit_layers: "fine" });
+  assert.equal(readHashParams(SCHEMA, "#sg3.edit_amounts=0,30").edit_amounts, undefined); // out of bounds
+  assert.deepEqual(trimAmounts([0, 1.5, 0, 0]), [0, 1.5]);
+  assert.deepEqual(trimAmounts([0, 0]), []);
+});
 
 test("hash values parse within the schema's bounds", () => {
   const p = SCHEMA.properties;

@@ -91,8 +91,12 @@ export function connectRender(handlers) {
   return {
     /** Queue-free request: returns the id sent, or null when it is held for later. */
     request: submit,
-    /** A message outside the render flow (downloads): sent now if connected, never held. */
-    send: (message) => rawSend({ ...message, id: nextId++ }),
+    /** A message outside the render flow (downloads, directions): sent now if connected, never held;
+     * returns its id, or null when not connected. */
+    send(message) {
+      const id = nextId++;
+      return rawSend({ ...message, id }) ? id : null;
+    },
     /** True while a request is rendering or waiting to be sent. */
     busy: () => inflight !== null || held !== null,
     close() { stopped = true; ws?.close(); },

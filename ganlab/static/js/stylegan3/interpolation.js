@@ -61,6 +61,7 @@ export function createInterpolation({ get, request, animator, maxFrames }) {
 
   return {
     root,
+    toSeed: () => toSeed, // the video export walks to the same seed
     async frame({ header, blob }) {
       const bitmap = await createImageBitmap(blob);
       bitmaps[header.index] = bitmap;

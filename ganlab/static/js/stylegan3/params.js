@@ -8,6 +8,9 @@
 export const HASH_KEYS = [
   "model", "seed", "seed_offset", "truncation_psi", "truncation_cutoff", "class_idx",
   "translate", "rotate", "mix_seed", "mix_ws", "layer", "layer_channel", "layer_rgb", "layer_gain_db",
+  // The visualizer's views and the latent-direction edit (sgviews): a shared link carries them.
+  "layer_normalize", "layer_order", "fft", "fft_all", "fft_range_db", "fft_beta", "untransform", "translate_round",
+  "edit_amounts", "edit_layers", "edit_first", "edit_last",
 ];
 export const HASH_PREFIX = "sg3.";
 

@@ -7,6 +7,7 @@
 import { createStore } from "../store.js";
 import { createAnimator } from "./animator.js";
 import { connectRender } from "./connection.js";
+import { createDirectionsPanel } from "./directions.js";
 import { createEquivariancePanel } from "./equivariance.js";
 import { createHub } from "./hub.js";
 import { createInterpolation } from "./interpolation.js";
@@ -16,7 +17,9 @@ import { createMixingPanel } from "./mixing.js";
 import { createModelPanel } from "./models.js";
 import { fetchRenderSchema, readHashParams, renderDefaults, requestParams, writeHashParams } from "./params.js";
 import { createSeedGrid } from "./seedgrid.js";
+import { createSpectrumPanel } from "./spectrum.js";
 import { createTruncationPanel } from "./truncation.js";
+import { createVideoExport } from "./video.js";
 import { createViewer } from "./viewer.js";
 import { checkbox, el } from "./widgets.js";
 
@@ -53,6 +56,8 @@ function fitToModel(params, info) {
     truncation_cutoff: params.truncation_cutoff !== null && params.truncation_cutoff >= info.num_ws ? null : params.truncation_cutoff,
     mix_ws: params.mix_ws.filter((i) => i < info.num_ws),
     layer: layerNames.includes(params.layer) ? params.layer : null,
+    edit_first: Math.min(params.edit_first, info.num_ws - 1),
+    edit_last: params.edit_last !== null && params.edit_last >= info.num_ws ? null : params.edit_last,
   };
 }
 
@@ -114,9 +119,15 @@ export async function mountStyleGAN3Tab(root) {
   const equivariance = createEquivariancePanel({ schema, get, set, animator });
   const mixing = createMixingPanel({ get, set, animator });
   const layers = createLayerPanel({ get, set });
+  let directionsId = null; // the socket id of the latest directions request, to route its error
+  const directions = createDirectionsPanel({ schema, get, set,
+    send: (message) => (directionsId = conn.send(message)) !== null });
+  const spectrum = createSpectrumPanel({ schema, set });
   const grid = createSeedGrid({ get: () => requestParams(get(), schema), set, request, maxGrid: limits.max_grid });
   const interp = createInterpolation({ get: () => requestParams(get(), schema), request, animator,
     maxFrames: limits.max_frames });
+  const video = createVideoExport({ get: () => requestParams(get(), schema), toSeed: () => interp.toSeed(),
+    notify: (t) => banner.show(t) });
   const hub = createHub({ request: (message) => conn.send(message), onUse: (id) => pickModel(id) });
   let device = null;
   const showDevice = (threads, precision = device.precision) => {
@@ -140,10 +151,11 @@ export async function mountStyleGAN3Tab(root) {
       // Seed and ψ sit right under the model picker, above the hub's list, so the controls that
       // change the picture are on screen beside it at every window size.
       el("div", { className: "sg3-column sg3-controls" }, models.root, latent.root, truncation.root, hub.panel),
-      el("div", { className: "sg3-column sg3-center" }, viewer.root, layers.root),
-      el("div", { className: "sg3-column sg3-extras" }, equivariance.root, mixing.root, grid.root, interp.root)));
+      el("div", { className: "sg3-column sg3-center" }, viewer.root, directions.root, layers.root),
+      el("div", { className: "sg3-column sg3-extras" }, equivariance.root, spectrum.root, mixing.root, grid.root,
+        interp.root, video.root)));
 
-  const panels = [latent, truncation, equivariance, mixing, layers];
+  const panels = [latent, truncation, equivariance, mixing, layers, directions, spectrum];
   const writeHash = throttle(() => writeHashParams(get(), defaults), HASH_WRITE_MS);
   // A pointer held down anywhere in the tab (a slider, the seed pad, the image) is a drag: its
   // frames are previews. Letting go asks once more for the same params as an exact fp32 frame.
@@ -192,7 +204,9 @@ export async function mountStyleGAN3Tab(root) {
       viewer.busy(`Preparing ${modelName(get().model)}…`);
       pickModel(get().model);
     },
+    directions: (m) => directions.found(m),
     progress(m) {
+      if (m.phase === "directions") { directions.progress(m); return; }
       if (m.phase !== "render") models.progress(m);
       if (m.phase === "render" && m.kind !== "render") { grid.progress(m); interp.progress(m); return; }
       if (m.model !== get().model || (m.phase === "render" && m.id <= lastFrameId)) return;
@@ -205,13 +219,14 @@ export async function mountStyleGAN3Tab(root) {
     },
     model(m) {
       if (m.model !== get().model) return;
-      for (const panel of [truncation, mixing, layers]) panel.setModel(m.info);
+      for (const panel of [truncation, mixing, layers, directions]) panel.setModel(m.info);
       store.set({ info: { ...m.info, model: m.model }, params: fitToModel(get(), m.info) });
       render();
     },
     error(m) {
       const where = m.field && m.field !== "message" ? `${m.field}: ` : "";
       banner.show(`${where}${m.message}`);
+      if (m.id === directionsId) directions.failed(m.message);
       if (m.field === "model") { models.failed(m.message); viewer.busy(`Could not load ${modelName(get().model)}.`, 0); }
     },
     done(m) { grid.done(m); interp.done(m); },
@@ -220,7 +235,7 @@ export async function mountStyleGAN3Tab(root) {
       if (f.header.threads && device) showDevice(f.header.threads, f.header.kind === "render" ? f.header.precision : undefined);
       if (f.header.kind === "grid") grid.frame(f);
       else if (f.header.kind === "interpolate") interp.frame(f);
-      else { lastFrameId = Math.max(lastFrameId, Number(f.header.id) || 0); viewer.show(f); }
+      else { lastFrameId = Math.max(lastFrameId, Number(f.header.id) || 0); viewer.show(f); layers.stats(f.header.layer); }
     },
   });
   for (const panel of panels) panel.update(get());

@@ -29,7 +29,8 @@ export function createRateMeter(windowMs = FPS_WINDOW_MS) {
 function caption(header) {
   const layer = header.layer;
   if (!layer) return `${header.width}×${header.height} image · seed ${header.seed}`;
-  const shown = layer.rgb ? `channels ${layer.channel}–${layer.channel + 2} as RGB` : `channel ${layer.channel}`;
+  const list = layer.shown || [layer.channel, layer.channel + 1, layer.channel + 2];
+  const shown = layer.rgb ? `channels ${list.join(", ")} as RGB` : `channel ${list[0]}`;
   return `${layer.name}: ${layer.size}×${layer.size}, ${layer.channels} channels · ${shown} · ` +
     `mean ${layer.mean.toFixed(3)}, std ${layer.std.toFixed(3)}, max |v| ${layer.max_abs.toFixed(3)}`;
 }
@@ -92,6 +93,7 @@ export function createViewer({ getParams, onError, onDrag }) {
     if (canvas.width !== bitmap.width || canvas.height !== bitmap.height) {
       canvas.width = bitmap.width;
       canvas.height = bitmap.height;
+      canvas.style.aspectRatio = `${bitmap.width} / ${bitmap.height}`; // the FFT view is two pictures wide
     }
     canvas.getContext("2d").drawImage(bitmap, 0, 0);
     canvas.classList.toggle("sg3-pixelated", bitmap.width < 256);

@@ -75,3 +75,11 @@ export function intBox({ label, min, max, value, onChange, name }) {
 export function ms(value) {
   return value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${Math.round(value)} ms`;
 }
+
+/** A panel that folds away (`<details>`); its body is built once and kept while closed. */
+export function foldSection(title, { open = false, role } = {}, ...children) {
+  const root = el("details", { className: "panel sg3-panel sg3-fold", open },
+    el("summary", {}, el("h2", { textContent: title })), ...children);
+  if (role) root.dataset.role = role;
+  return root;
+}
