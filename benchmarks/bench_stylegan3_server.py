@@ -7,12 +7,17 @@ demo (256x256 T by default, `--demo tiny` for the 64x64 test one):
   frames/s, latency per frame, JPEG size;
 * a flood of requests at 30 Hz for a while: how many frames come back and how many
   stale requests the server dropped (latest-wins), and the latency of the last one;
+* with `--drag`, only this: dragging psi and the seed pad as the tab does (one request in
+  flight, each frame answered by the newest position), with bf16 previews and without them
+  (every frame fp32, as before), alternating round by round; then the release frame
+  (preview false: exact fp32) and how long after the release it arrives;
 * with `--threads-both-ways`, only this: time per image while no GAN Lab session plays (the
   server renders on every core) and while one plays (it gives a core back), in alternating
   rounds so load from other processes hits both alike; the fastest round of each is kept.
 
     python benchmarks/bench_stylegan3_server.py [--demo official|tiny] [--frames 6] [--device cpu]
     python benchmarks/bench_stylegan3_server.py --threads-both-ways [--rounds 3] [--frames 2]
+    nice -n 5 python benchmarks/bench_stylegan3_server.py --drag [--drag-s 10] [--rounds 2]
 """
 
 from __future__ import annotations
@@ -181,6 +186,58 @@ async def threads_both_ways(port: int, rounds: int, frames: int) -> dict[str, li
     return results
 
 
+def _drag_params(control: str, step: int, seed: int) -> dict:
+    """The params of the step-th position of a drag: psi sweeping, or the pad moving right.
+    Each drag starts from its own seed, so no frame is in the prefix cache from an earlier one."""
+    if control == "psi":
+        return {"seed": seed, "truncation_psi": round(0.3 + 0.6 * ((step * 0.037) % 1), 4)}
+    x = step * 0.05  # a twentieth of a seed per frame
+    return {"seed": seed + int(x), "seed_offset": [round(x % 1, 4), 0.0], "truncation_psi": 0.7}
+
+
+async def drag_once(ws, control: str, preview: bool, seconds: float, first_id: int, seed: int) -> dict:
+    """Drag for `seconds` with the tab's policy (the next position is sent when a frame arrives),
+    then release: ask for the last position with preview false and time that frame."""
+    frames, precisions, step = 0, set(), 0
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        params = _drag_params(control, step, seed)
+        await ws.send(json.dumps({"type": "render", "id": first_id + step, "params": {**params, "preview": preview}}))
+        header, _ = await next_frame(ws)
+        frames += 1
+        precisions.add(header["precision"])
+        step += 1
+    elapsed = time.perf_counter() - start
+    released = time.perf_counter()
+    final = {**_drag_params(control, step - 1, seed), "preview": False}
+    await ws.send(json.dumps({"type": "render", "id": first_id + step, "params": final}))
+    header, _ = await next_frame(ws)
+    return {
+        "fps": frames / elapsed,
+        "precisions": sorted(precisions),
+        "release_ms": (time.perf_counter() - released) * 1e3,
+        "release_render_ms": header["render_ms"],
+        "release_precision": header["precision"],
+    }
+
+
+async def drag(port: int, rounds: int, seconds: float) -> dict[tuple[str, bool], list[dict]]:
+    results: dict[tuple[str, bool], list[dict]] = {}
+    async with websockets.connect(f"ws://127.0.0.1:{port}/ws/stylegan3", max_size=2**26) as ws:
+        await ws.recv()  # hello
+        await _renders(ws, 1, 999)  # build the demo, warm up fp32
+        await ws.send(json.dumps({"type": "render", "id": 998, "params": {"seed": 998, "preview": True}}))
+        await next_frame(ws)  # warm up bf16
+        next_id = 10_000
+        for _ in range(rounds):
+            for control in ("psi", "pad"):
+                for preview in (True, False):
+                    row = await drag_once(ws, control, preview, seconds, next_id, seed=next_id // 100)
+                    next_id += 10_000
+                    results.setdefault((control, preview), []).append(row)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -191,10 +248,28 @@ def main() -> None:
     parser.add_argument("--flood-s", type=float, default=10.0, help="seconds of 30 Hz requests")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads-both-ways", action="store_true", help="only: idle vs a playing session")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds for --threads-both-ways")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds for --threads-both-ways, --drag")
+    parser.add_argument("--drag", action="store_true", help="only: dragging psi and the pad, bf16 previews or not")
+    parser.add_argument("--drag-s", type=float, default=10.0, help="seconds of each drag")
     args = parser.parse_args()
     process, port = start_server({"GANLAB_SG3_DEMO": args.demo, "GANLAB_DEVICE": args.device})
     try:
+        if args.drag:
+            load = os.getloadavg()
+            results = asyncio.run(drag(port, args.rounds, args.drag_s))
+            print(f"demo={args.demo} device={args.device} {args.rounds} rounds x {args.drag_s:g} s, load before {load}")
+            for (control, preview), rows in results.items():
+                how = "bf16 previews" if preview else "fp32 frames  "
+                fps = [r["fps"] for r in rows]
+                release = [r["release_render_ms"] for r in rows]
+                after = statistics.median(r["release_ms"] for r in rows)
+                print(
+                    f"drag {control:<3} {how}: {max(fps):.2f} frames/s best, {statistics.median(fps):.2f} median "
+                    f"({'/'.join(rows[0]['precisions'])}); release frame {rows[-1]['release_precision']}, "
+                    f"render {min(release):.0f} ms best, answered {after:.0f} ms after the release (median)"
+                )
+            print(f"load average after the run: {os.getloadavg()}")
+            return
         if args.threads_both_ways:
             both = asyncio.run(threads_both_ways(port, args.rounds, args.frames))
             print(f"demo={args.demo} device={args.device} cores={len(os.sched_getaffinity(0))}")

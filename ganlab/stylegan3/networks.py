@@ -84,15 +84,15 @@ class SynthesisLayer(nn.Module):
         lo = (total + self.up_factor) // 2
         return [lo, total - lo, lo, total - lo]
 
-    def forward(self, x, w, noise_mode="random", force_fp32=False, update_emas=False):
+    def forward(self, x, w, noise_mode="random", force_fp32=False, update_emas=False, compute_dtype=None):
+        """`compute_dtype` (e.g. torch.bfloat16 for a CPU preview) overrides the official choice of
+        fp16 on CUDA for the use_fp16 layers, fp32 otherwise; force_fp32 still wins over it."""
         assert x.shape[1:] == (self.in_channels, self.in_size, self.in_size), x.shape
         assert w.shape == (x.shape[0], self.w_dim), w.shape
         styles = self.affine(w)
         if self.is_torgb:
             styles = styles * (1 / np.sqrt(self.in_channels * self.conv_kernel**2))
-        dtype = (
-            torch.float16 if (self.use_fp16 and not force_fp32 and x.device.type == "cuda") else torch.float32
-        )
+        dtype = self.layer_dtype(x.device, force_fp32, compute_dtype)
         x = modulated_conv2d(
             x.to(dtype),
             self.weight,
@@ -117,6 +117,13 @@ class SynthesisLayer(nn.Module):
         )
         assert x.shape[1:] == (self.out_channels, self.out_size, self.out_size) and x.dtype == dtype, x.shape
         return x
+
+    def layer_dtype(self, device: torch.device, force_fp32: bool, compute_dtype) -> torch.dtype:
+        if force_fp32:
+            return torch.float32
+        if compute_dtype is not None:
+            return compute_dtype
+        return torch.float16 if (self.use_fp16 and device.type == "cuda") else torch.float32
 
     def extra_repr(self) -> str:
         s = self.spec
@@ -182,17 +189,33 @@ class SynthesisNetwork(nn.Module):
         assert x.shape[1:] == (self.img_channels, self.img_resolution, self.img_resolution), x.shape
         return x
 
-    def forward_until(self, ws, stop: str | None, **layer_kwargs):
-        """Run up to and including layer `stop` ("input", a layer name) or, with None, to the image."""
+    def stage_names(self) -> list[str]:
+        """The stages in order: "input" (uses ws[0]) then each layer (layer i uses ws[i + 1])."""
+        return ["input", *self.layer_names]
+
+    def forward_until(self, ws, stop: str | None, resume=None, keep=None, **layer_kwargs):
+        """Run up to and including stage `stop` ("input", a layer name) or, with None, to the image.
+
+        `resume` = (index, x) starts from stage `index`'s output x instead of recomputing stages
+        0..index (the prefix cache hands back what an earlier render of the same ws prefix made);
+        `keep(index, x)` hears every stage output computed here. Neither changes the result.
+        """
         assert ws.ndim == 3 and ws.shape[1:] == (self.num_ws, self.w_dim), ws.shape
+        names = self.stage_names()
+        end = len(names) - 1 if stop is None else names.index(stop)
         ws = ws.to(torch.float32).unbind(dim=1)
-        x = self.input(ws[0])
-        if stop == "input":
+        if resume is None:
+            first, x = 1, self.input(ws[0])
+            if keep:
+                keep(0, x)
+        else:
+            first, x = resume[0] + 1, resume[1]
+        for index in range(first, end + 1):
+            x = getattr(self, names[index])(x, ws[index], **layer_kwargs)
+            if keep:
+                keep(index, x)
+        if stop is not None:
             return x
-        for name, w in zip(self.layer_names, ws[1:], strict=True):
-            x = getattr(self, name)(x, w, **layer_kwargs)
-            if name == stop:
-                return x
         if self.output_scale != 1:
             x = x * self.output_scale
         return x.to(torch.float32)

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from ganlab.stylegan3.networks import Generator
+from ganlab.stylegan3.prefix_cache import PrefixCache, cached_forward
 
 
 def seed_to_z(seed: int, z_dim: int) -> np.ndarray:
@@ -106,9 +107,20 @@ def mix_styles(ws: torch.Tensor, mix_ws: torch.Tensor, indices) -> torch.Tensor:
 
 
 @torch.no_grad()
-def synthesize(G: Generator, ws: torch.Tensor, force_fp32: bool = False, noise_mode: str = "const") -> torch.Tensor:
-    """ws -> image [N, C, H, W] float in about [-1, 1]; noise_mode matters for StyleGAN2 only."""
-    return G.synthesis(ws.to(_device(G)), force_fp32=force_fp32, noise_mode=noise_mode)
+def synthesize(
+    G: Generator,
+    ws: torch.Tensor,
+    force_fp32: bool = False,
+    noise_mode: str = "const",
+    compute_dtype=None,
+    cache: PrefixCache | None = None,
+) -> torch.Tensor:
+    """ws -> image [N, C, H, W] float in about [-1, 1]. `noise_mode` matters for StyleGAN2 only;
+    `compute_dtype` (bf16 previews) and the prefix `cache` apply to StyleGAN3 networks only."""
+    if not has_input_transform(G):  # StyleGAN2: no staged forward to cache, fp32 on the CPU as NVIDIA's
+        return G.synthesis(ws.to(_device(G)), force_fp32=force_fp32, noise_mode=noise_mode)
+    out, _ = cached_forward(G, ws.to(_device(G)), None, cache, force_fp32=force_fp32, compute_dtype=compute_dtype)
+    return out
 
 
 def to_uint8(img: torch.Tensor) -> np.ndarray:
@@ -166,14 +178,24 @@ def list_layers(G: Generator) -> list[LayerInfo]:
 
 @torch.no_grad()
 def capture_layer(
-    G: Generator, ws: torch.Tensor, name: str, force_fp32: bool = False, noise_mode: str = "const"
+    G: Generator,
+    ws: torch.Tensor,
+    name: str,
+    force_fp32: bool = False,
+    noise_mode: str = "const",
+    compute_dtype=None,
+    cache: PrefixCache | None = None,
 ) -> torch.Tensor:
     """Output of one stage for ws; the forward stops at that layer. Returns float32 [N, C, H, W]."""
     stop = None if name == "output" else name
     inputs = ("input",) if has_input_transform(G) else ()
     if stop not in (None, *inputs, *G.synthesis.layer_names):
         raise ValueError(f"unknown layer {name!r}; see list_layers()")
-    out = G.synthesis.forward_until(ws.to(_device(G)), stop, force_fp32=force_fp32, noise_mode=noise_mode)
+    ws = ws.to(_device(G))
+    if not inputs:  # StyleGAN2
+        out = G.synthesis.forward_until(ws, stop, force_fp32=force_fp32, noise_mode=noise_mode)
+    else:
+        out, _ = cached_forward(G, ws, stop, cache, force_fp32=force_fp32, compute_dtype=compute_dtype)
     return out.float()
 
 

@@ -70,6 +70,13 @@ class StyleGAN3Config(BaseSettings):
     max_queued_renders: int = Field(
         4, ge=1, le=1000, description="Renders one client may have waiting or running; more are answered 'busy'."
     )
+    activation_cache_mb: int = Field(
+        256,
+        ge=0,
+        le=65536,
+        description="Memory for synthesis activations reused across renders that share a prefix of ws "
+        "(style mixing of fine layers, layer views); 0 turns the cache off.",
+    )
     directions_dir: Path | None = Field(
         None,
         description="Cache of latent directions (PCA of W), one .npz per model sha256; "

@@ -90,6 +90,16 @@ class RenderParams(BaseModel):
     layer_gain_db: float = Field(
         0.0, ge=-40.0, le=40.0, description="Layer view gain after normalising, in dB."
     )
+    preview: bool = Field(
+        False,
+        description="A frame shown while a control is being dragged: on CPUs with bfloat16 "
+        "instructions (AVX512-BF16, AMX) it renders in bf16, about twice as fast; the tab asks "
+        "again with preview false on release, which renders the exact fp32 frame.",
+    )
+    force_fp32: bool = Field(
+        False,
+        description="Force FP32, as the official visualizer: no bf16 previews, and no fp16 layers on CUDA.",
+    )
 
     layer_normalize: bool = Field(
         True, description="Layer view: divide each shown channel by its max |v| (the official 'Normalize')."

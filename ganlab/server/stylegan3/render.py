@@ -25,6 +25,8 @@ import torch
 
 from ganlab.server.stylegan3.params import SEED_MAX, RenderParams
 from ganlab.server.stylegan3.views import edit_ws, picture, user_transform
+from ganlab.stylegan3.device import preview_dtype
+from ganlab.stylegan3.prefix_cache import PrefixCache, cached_forward
 from ganlab.stylegan3.render import (
     capture_layer,
     class_vector,
@@ -45,15 +47,26 @@ class RenderResult:
     render_ms: float
     layer: dict | None = None  # {name, size, channels, channel, rgb, mean, std, max_abs} for a layer view
     threads: int | None = None  # CPU threads it rendered with
+    precision: str = "fp32"  # "bf16" for a drag preview on a CPU with bf16, "fp16+fp32" on CUDA
+    reused_stages: int = 0  # synthesis stages taken from the prefix cache instead of recomputed
 
 
 def map_seeds(G, seeds: list[int], params: RenderParams, device) -> dict[int, torch.Tensor]:
-    """seed -> truncated ws [1, num_ws, w_dim] for each distinct seed, in one mapping batch."""
-    unique = sorted(set(seeds))
-    z = torch.from_numpy(np.concatenate([seed_to_z(s, G.z_dim) for s in unique])).to(device, torch.float32)
-    c = class_vector(G, params.class_idx, batch=len(unique))
-    ws = G.mapping(z, c, truncation_psi=params.truncation_psi, truncation_cutoff=params.truncation_cutoff)
-    return {seed: ws[i : i + 1] for i, seed in enumerate(unique)}
+    """seed -> truncated ws [1, num_ws, w_dim] for each distinct seed.
+
+    One mapping call per seed (it is cheap: two 512x512 layers), not one batch: a batched
+    matmul may round differently with the batch size, and then a seed's ws would depend on
+    which other seeds came along, and the prefix cache would miss what did not change."""
+    out = {}
+    for seed in sorted(set(seeds)):
+        z = torch.from_numpy(seed_to_z(seed, G.z_dim)).to(device, torch.float32)
+        out[seed] = G.mapping(
+            z,
+            class_vector(G, params.class_idx),
+            truncation_psi=params.truncation_psi,
+            truncation_cutoff=params.truncation_cutoff,
+        )
+    return out
 
 
 def _pad_corners(seed: int, offset: tuple[float, float]) -> list[tuple[int, float]]:
@@ -101,25 +114,44 @@ def layer_progress(G, on_layer: Callable[[int, int, str], None] | None):
             hook.remove()
 
 
+def stylegan2_forward(G, ws: torch.Tensor, params: RenderParams) -> torch.Tensor:
+    """The image, or the layer the view shows, of a StyleGAN2 network with the chosen noise."""
+    if params.layer is None:
+        return synthesize(G, ws, force_fp32=params.force_fp32, noise_mode=params.noise_mode)
+    return capture_layer(G, ws, params.layer, force_fp32=params.force_fp32, noise_mode=params.noise_mode)
+
+
+def precision_of(params: RenderParams, device) -> tuple[torch.dtype | None, str]:
+    """(compute dtype, label) of a render: bf16 only for a preview that is not forced to fp32."""
+    if device.type == "cuda":
+        return None, "fp32" if params.force_fp32 else "fp16+fp32"
+    dtype = preview_dtype(device, params.force_fp32) if params.preview else None
+    return dtype, "bf16" if dtype == torch.bfloat16 else "fp32"
+
+
 @torch.no_grad()
-def render(G, params: RenderParams, device, on_layer=None, directions=None) -> RenderResult:
+def render(
+    G, params: RenderParams, device, on_layer=None, directions=None, cache: PrefixCache | None = None
+) -> RenderResult:
     """Render `params` with generator `G` on `device` (params already checked for this model);
     `on_layer(index, count, name)` hears which synthesis stage is running; `directions` are the
-    model's latent directions (needed only when params.edit_amounts moves along them)."""
+    model's latent directions (needed only when params.edit_amounts moves along them); `cache`
+    (optional) supplies and keeps stage outputs of earlier renders that share a prefix of ws."""
     start = time.perf_counter()
     translate, rotate = user_transform(params, G.synthesis.img_resolution)
     set_input_transform(G, translate, rotate)
     ws = edit_ws(compute_ws(G, params, device), params, directions)
-    with layer_progress(G, on_layer):
-        # A layer view's forward stops at that layer.
-        if params.layer is None:
-            out = synthesize(G, ws, noise_mode=params.noise_mode)
-        else:
-            out = capture_layer(G, ws, params.layer, noise_mode=params.noise_mode)
-    image, layer = picture(out, params, translate, rotate)
+    dtype, precision = precision_of(params, device)
+    with layer_progress(G, on_layer):  # a layer view's forward stops at that layer
+        if has_input_transform(G):
+            out, reused = cached_forward(G, ws, params.layer, cache, force_fp32=params.force_fp32, compute_dtype=dtype)
+        else:  # StyleGAN2: its own noise, no staged cache or bf16 preview (fp32, as NVIDIA's on the CPU)
+            out, reused, precision = stylegan2_forward(G, ws, params), 0, "fp32" if device.type != "cuda" else precision
+    image, layer = picture(out.float(), params, translate, rotate)
     if device.type == "cuda":
         torch.cuda.synchronize(device)
-    return RenderResult(image, (time.perf_counter() - start) * 1e3, layer)
+    elapsed = (time.perf_counter() - start) * 1e3
+    return RenderResult(image, elapsed, layer, precision=precision, reused_stages=reused)
 
 
 def encode_png(image: np.ndarray, settings: dict) -> bytes:
@@ -152,4 +184,12 @@ def device_info(device, threads: int) -> dict:
         }
     name = platform.processor() or platform.machine()
     label = f"CPU · {threads} thread{'s' * (threads > 1)}"
-    return {"type": "cpu", "name": name, "label": label, "precision": "fp32", "threads": threads}
+    bf16 = preview_dtype(device) is not None
+    return {
+        "type": "cpu",
+        "name": name,
+        "label": label,
+        "precision": "fp32",
+        "preview_precision": "bf16" if bf16 else "fp32",
+        "threads": threads,
+    }

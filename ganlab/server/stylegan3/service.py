@@ -67,6 +67,18 @@ class StyleGAN3Service:
         # everyone, so without a bound one client could queue work that others wait behind.
         self._queued: collections.Counter[str] = collections.Counter()
         self._queued_lock = threading.Lock()
+        self._cache = None  # PrefixCache of the model rendered last (one at a time bounds the memory)
+
+    def activation_cache(self, model: LoadedModel):
+        """The prefix cache for `model` (render thread only); a new model starts a fresh one."""
+        from ganlab.stylegan3.prefix_cache import PrefixCache
+
+        budget = self.config.activation_cache_mb * 2**20
+        if not budget:
+            return None
+        if self._cache is None or self._cache.G is not model.G:
+            self._cache = PrefixCache(model.G, budget)
+        return self._cache
 
     def threads_now(self) -> int:
         """torch threads for the next render: every core while no GAN Lab session is playing, one
@@ -167,7 +179,7 @@ class StyleGAN3Service:
         def work():
             threads = self._set_threads()
             directions = self.directions.get(model)[0] if any(params.edit_amounts) else None
-            result = render(model.G, params, self.device, on_layer, directions)
+            result = render(model.G, params, self.device, on_layer, directions, self.activation_cache(model))
             result.threads = threads
             return result, (encode(result) if encode else None)
 

@@ -284,7 +284,7 @@ class RenderSocket:
             result, jpeg = await self.service.render(
                 model, params, lambda r: encode_jpeg(r.image, quality), client=self.client, on_layer=reporter
             )
-            if params.layer is None:
+            if params.layer is None and not result.reused_stages:  # a full render, for the estimate
                 self.render_s[model.id] = result.render_ms / 1e3
             header = {
                 "type": "image",
@@ -298,6 +298,9 @@ class RenderSocket:
                 "height": int(result.image.shape[0]),
                 "render_ms": round(result.render_ms, 1),
                 "threads": result.threads,
+                "precision": result.precision,
+                "preview": params.preview,
+                "reused_stages": result.reused_stages,
                 "layer": result.layer,
                 "skipped": self.skipped,
                 **job.extra,

@@ -22,7 +22,7 @@ import { createSpectrumPanel } from "./spectrum.js";
 import { createTruncationPanel } from "./truncation.js";
 import { createVideoExport } from "./video.js";
 import { createViewer } from "./viewer.js";
-import { el } from "./widgets.js";
+import { checkbox, el } from "./widgets.js";
 
 const CSS_HREF = new URL("../../css/stylegan3.css", import.meta.url).href;
 const IMAGE_DRAG_SEEDS = 4;
@@ -134,15 +134,23 @@ export async function mountStyleGAN3Tab(root) {
     notify: (t) => banner.show(t) });
   const hub = createHub({ request: (message) => conn.send(message), onUse: (id) => pickModel(id) });
   let device = null;
-  const showDevice = (threads) => {
+  const showDevice = (threads, precision = device.precision) => {
     const what = device.type === "cuda" ? device.label : `CPU · ${threads} thread${threads > 1 ? "s" : ""}`;
-    badge.textContent = what + (device.precision ? ` · ${device.precision}` : "");
+    badge.textContent = what + (precision ? ` · ${precision}` : "") + (precision === "bf16" ? " preview" : "");
   };
+  // Force FP32, as the official visualizer: off, frames shown while a control is dragged may
+  // render in bf16 (about 2x faster on CPUs with AVX512-BF16/AMX) and release renders exact fp32.
+  const fp32Box = checkbox("Force FP32", get().force_fp32, (on) => set({ force_fp32: on }), "force_fp32");
+  fp32Box.root.title = schema.properties.force_fp32.description +
+    " Off: frames shown while you drag a control may render in bfloat16 (about twice as fast on CPUs " +
+    "that have it); the frame after you let go is always the exact fp32 one.";
+  fp32Box.root.dataset.role = "sg3-force-fp32";
   let lastFrameId = 0; // progress of a request whose frame is already shown is stale
   const modelName = (id) => (id === "demo" ? "the demo network" : id);
 
   root.replaceChildren(
-    el("div", { className: "sg3-top" }, el("strong", { textContent: "StyleGAN3" }), badge), banner.root, hub.lead,
+    el("div", { className: "sg3-top" }, el("strong", { textContent: "StyleGAN3" }), badge, fp32Box.root),
+    banner.root, hub.lead,
     el("div", { className: "sg3-layout" },
       // Seed and ψ sit right under the model picker, above the hub's list, so the controls that
       // change the picture are on screen beside it at every window size.
@@ -154,10 +162,24 @@ export async function mountStyleGAN3Tab(root) {
 
   const panels = [latent, truncation, noise, equivariance, mixing, layers, directions, spectrum];
   const writeHash = throttle(() => writeHashParams(get(), defaults), HASH_WRITE_MS);
+  // A pointer held down anywhere in the tab (a slider, the seed pad, the image) is a drag: its
+  // frames are previews. Letting go asks once more for the same params as an exact fp32 frame.
+  let dragging = false;
+  let previewAsked = false;
   const render = () => {
     const info = store.get("info");
-    if (info && info.model === get().model) request({ type: "render", params: requestParams(get(), schema) });
+    if (!info || info.model !== get().model) return;
+    const preview = dragging && !get().force_fp32;
+    previewAsked ||= preview;
+    request({ type: "render", params: { ...requestParams(get(), schema), preview } });
   };
+  root.addEventListener("pointerdown", () => { dragging = true; }, true);
+  const release = () => {
+    if (!dragging) return;
+    dragging = false;
+    if (previewAsked) { previewAsked = false; render(); }
+  };
+  for (const type of ["pointerup", "pointercancel"]) window.addEventListener(type, release, true);
 
   function pickModel(id) {
     store.set({ info: null, params: { ...get(), model: id } });
@@ -168,6 +190,7 @@ export async function mountStyleGAN3Tab(root) {
   store.subscribe((state, changed) => {
     if (!changed.has("params")) return;
     for (const panel of panels) panel.update(state.params);
+    fp32Box.set(state.params.force_fp32);
     writeHash();
     render();
   });
@@ -213,7 +236,8 @@ export async function mountStyleGAN3Tab(root) {
     },
     done(m) { grid.done(m); interp.done(m); },
     frame(f) {
-      if (f.header.threads && device) showDevice(f.header.threads); // fewer while a GAN Lab session plays
+      // fewer threads while a GAN Lab session plays; bf16 while a drag preview
+      if (f.header.threads && device) showDevice(f.header.threads, f.header.kind === "render" ? f.header.precision : undefined);
       if (f.header.kind === "grid") grid.frame(f);
       else if (f.header.kind === "interpolate") interp.frame(f);
       else { lastFrameId = Math.max(lastFrameId, Number(f.header.id) || 0); viewer.show(f); layers.stats(f.header.layer); }

@@ -104,7 +104,9 @@ export function createViewer({ getParams, onError, onDrag }) {
     note.textContent = caption(header);
     meter.tick();
     const rate = meter.rate(); // needs two frames in the window; a single still image has no rate
-    timing.textContent = `${ms(header.render_ms)} per image` + (rate ? ` · ${rate.toFixed(1)} frames/s` : "");
+    const how = header.precision === "bf16" ? " (bf16 preview)" : "";
+    const reused = header.reused_stages ? ` · ${header.reused_stages} stages reused` : "";
+    timing.textContent = `${ms(header.render_ms)} per image${how}${reused}` + (rate ? ` · ${rate.toFixed(1)} frames/s` : "");
   }
 
   canvas.classList.add("sg3-empty");
