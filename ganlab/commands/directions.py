@@ -15,7 +15,7 @@ from pathlib import Path
 def register(sub, sg3) -> None:
     """Add `directions` to the stylegan3 sub-commands; `sg3` is that command module, whose network
     loading and flags are shared (passed in, so the two modules do not import each other)."""
-    from ganlab.stylegan3.directions import DirectionsSpec
+    from ganlab.stylegan3.direction_spec import DirectionsSpec
 
     p = sub.add_parser("directions", help="latent directions (PCA of W, GANSpace) of a network, as .npz")
     p.add_argument("--network", required=True, help=sg3.NETWORK_HELP)

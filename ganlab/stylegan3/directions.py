@@ -19,26 +19,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from pydantic import BaseModel, ConfigDict, Field
+
+from ganlab.stylegan3.direction_spec import FORMAT_VERSION, DirectionsSpec
 
 LAYER_RANGES = ("all", "coarse", "middle", "fine", "custom")
 # GANSpace's split for an 18-w StyleGAN2 at 1024: coarse 0-3, middle 4-7, fine 8-17. Scaled by
 # num_ws so a 16-w StyleGAN3 gets the same fractions of its layers.
 _COARSE_END, _MIDDLE_END, _GANSPACE_WS = 4, 8, 18
-FORMAT_VERSION = 1
-
-
-class DirectionsSpec(BaseModel):
-    """How directions are found; every value here changes the result, so all are in the cache key."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    n_samples: int = Field(10_000, ge=100, le=100_000, description="Latents sampled for the PCA.")
-    num_directions: int = Field(20, ge=1, le=64, description="Principal directions kept (k).")
-    seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed of the sampled latents.")
-
-    def slug(self) -> str:
-        return f"n{self.n_samples}-k{self.num_directions}-s{self.seed}-v{FORMAT_VERSION}"
 
 
 @dataclass
