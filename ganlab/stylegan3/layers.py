@@ -1,4 +1,5 @@
-"""Building blocks of the StyleGAN3 generator: equalised FC layer, mapping network, Fourier input.
+"""Building blocks of the StyleGAN generators: equalised FC layer, mapping network, Fourier input,
+and the Generator skeleton that NVIDIA's StyleGAN2 and StyleGAN3 Generators share.
 
 Module, parameter and buffer names are NVIDIA's, so official state_dicts load unchanged.
 """
@@ -166,3 +167,45 @@ class SynthesisInput(nn.Module):
             f"w_dim={self.w_dim}, channels={self.channels}, size={list(self.size)},\n"
             f"sampling_rate={self.sampling_rate:g}, bandwidth={self.bandwidth:g}"
         )
+
+
+class StyleGenerator(nn.Module):
+    """z, c -> mapping -> ws -> synthesis -> image, with the constructor kwargs recorded as NVIDIA's
+    persistence does. A subclass names its `synthesis_class` and `mapping_class`; the two
+    generations differ only there (their mapping networks take different kwargs, as NVIDIA's do)."""
+
+    synthesis_class: type[nn.Module]
+    mapping_class: type[nn.Module]
+
+    def __init__(
+        self,
+        z_dim: int,  # latent Z width
+        c_dim: int,  # class label width, 0 = unconditional
+        w_dim: int,  # intermediate latent W width
+        img_resolution: int,  # output resolution
+        img_channels: int,  # output colour channels
+        mapping_kwargs: dict | None = None,  # MappingNetwork arguments (num_layers, lr_multiplier, ...)
+        **synthesis_kwargs,  # SynthesisNetwork (and its blocks' and layers') arguments
+    ):
+        super().__init__()
+        self.z_dim, self.c_dim, self.w_dim = z_dim, c_dim, w_dim
+        self.img_resolution, self.img_channels = img_resolution, img_channels
+        mapping_kwargs = dict(mapping_kwargs or {})
+        self.init_kwargs = dict(
+            z_dim=z_dim,
+            c_dim=c_dim,
+            w_dim=w_dim,
+            img_resolution=img_resolution,
+            img_channels=img_channels,
+            mapping_kwargs=dict(mapping_kwargs),
+            **synthesis_kwargs,
+        )
+        self.synthesis = self.synthesis_class(
+            w_dim=w_dim, img_resolution=img_resolution, img_channels=img_channels, **synthesis_kwargs
+        )
+        self.num_ws = self.synthesis.num_ws
+        self.mapping = self.mapping_class(z_dim=z_dim, c_dim=c_dim, w_dim=w_dim, num_ws=self.num_ws, **mapping_kwargs)
+
+    def forward(self, z, c=None, truncation_psi=1, truncation_cutoff=None, update_emas=False, **synthesis_kwargs):
+        ws = self.mapping(z, c, truncation_psi=truncation_psi, truncation_cutoff=truncation_cutoff)
+        return self.synthesis(ws, **synthesis_kwargs)

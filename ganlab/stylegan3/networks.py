@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from ganlab.stylegan3.filters import design_lowpass_filter
-from ganlab.stylegan3.layers import FullyConnectedLayer, MappingNetwork, SynthesisInput
+from ganlab.stylegan3.layers import FullyConnectedLayer, MappingNetwork, StyleGenerator, SynthesisInput
 from ganlab.stylegan3.ops import IMPLS, filtered_lrelu, modulated_conv2d
 from ganlab.stylegan3.schedule import LayerSpec, synthesis_schedule
 
@@ -229,44 +229,11 @@ class SynthesisNetwork(nn.Module):
         )
 
 
-class Generator(nn.Module):
+class Generator(StyleGenerator):
     """z, c -> image. Same constructor, submodules and state_dict as NVIDIA's StyleGAN3 Generator."""
 
-    def __init__(
-        self,
-        z_dim: int,  # latent Z width
-        c_dim: int,  # class label width, 0 = unconditional
-        w_dim: int,  # intermediate latent W width
-        img_resolution: int,  # output resolution
-        img_channels: int,  # output colour channels
-        mapping_kwargs: dict | None = None,  # MappingNetwork arguments (num_layers, lr_multiplier, ...)
-        **synthesis_kwargs,  # SynthesisNetwork and SynthesisLayer arguments
-    ):
-        super().__init__()
-        self.z_dim, self.c_dim, self.w_dim = z_dim, c_dim, w_dim
-        self.img_resolution, self.img_channels = img_resolution, img_channels
-        self.init_kwargs = dict(
-            z_dim=z_dim,
-            c_dim=c_dim,
-            w_dim=w_dim,
-            img_resolution=img_resolution,
-            img_channels=img_channels,
-            mapping_kwargs=dict(mapping_kwargs or {}),
-            **synthesis_kwargs,
-        )
-        self.synthesis = SynthesisNetwork(
-            w_dim=w_dim, img_resolution=img_resolution, img_channels=img_channels, **synthesis_kwargs
-        )
-        self.num_ws = self.synthesis.num_ws
-        self.mapping = MappingNetwork(
-            z_dim=z_dim, c_dim=c_dim, w_dim=w_dim, num_ws=self.num_ws, **(mapping_kwargs or {})
-        )
-
-    def forward(
-        self, z, c=None, truncation_psi=1, truncation_cutoff=None, update_emas=False, **synthesis_kwargs
-    ):
-        ws = self.mapping(z, c, truncation_psi=truncation_psi, truncation_cutoff=truncation_cutoff)
-        return self.synthesis(ws, **synthesis_kwargs)
+    synthesis_class = SynthesisNetwork
+    mapping_class = MappingNetwork
 
     def set_impl(self, impl: str) -> Generator:
         """Choose the op implementation ("fast" or "ref") for every synthesis layer."""

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ganlab.stylegan3.layers import FullyConnectedLayer, normalize_2nd_moment
+from ganlab.stylegan3.layers import FullyConnectedLayer, StyleGenerator, normalize_2nd_moment
 from ganlab.stylegan3.ops import bias_act
 from ganlab.stylegan3.ops.conv2d_resample import conv2d_resample, modulated_conv2d
 from ganlab.stylegan3.ops.upfirdn2d import upfirdn2d
@@ -399,41 +399,9 @@ class SynthesisNetwork(nn.Module):
         )
 
 
-class Generator(nn.Module):
+class Generator(StyleGenerator):
     """z, c -> image. Same constructor, submodules and state_dict as NVIDIA's StyleGAN2 Generator."""
 
     architecture_name = "StyleGAN2"
-
-    def __init__(
-        self,
-        z_dim: int,
-        c_dim: int,
-        w_dim: int,
-        img_resolution: int,
-        img_channels: int,
-        mapping_kwargs: dict | None = None,  # MappingNetwork arguments (num_layers, ...)
-        **synthesis_kwargs,  # SynthesisNetwork, SynthesisBlock and SynthesisLayer arguments
-    ):
-        super().__init__()
-        self.z_dim, self.c_dim, self.w_dim = z_dim, c_dim, w_dim
-        self.img_resolution, self.img_channels = img_resolution, img_channels
-        self.init_kwargs = dict(
-            z_dim=z_dim,
-            c_dim=c_dim,
-            w_dim=w_dim,
-            img_resolution=img_resolution,
-            img_channels=img_channels,
-            mapping_kwargs=dict(mapping_kwargs or {}),
-            **synthesis_kwargs,
-        )
-        self.synthesis = SynthesisNetwork(
-            w_dim=w_dim, img_resolution=img_resolution, img_channels=img_channels, **synthesis_kwargs
-        )
-        self.num_ws = self.synthesis.num_ws
-        self.mapping = MappingNetwork(
-            z_dim=z_dim, c_dim=c_dim, w_dim=w_dim, num_ws=self.num_ws, **(mapping_kwargs or {})
-        )
-
-    def forward(self, z, c=None, truncation_psi=1, truncation_cutoff=None, update_emas=False, **synthesis_kwargs):
-        ws = self.mapping(z, c, truncation_psi=truncation_psi, truncation_cutoff=truncation_cutoff)
-        return self.synthesis(ws, **synthesis_kwargs)
+    synthesis_class = SynthesisNetwork
+    mapping_class = MappingNetwork
