@@ -16,15 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import LiveServer, start_server
+from tests.browser.sg3_page import open_sg3_tab, pixels, settle, start_sg3_server
+from tests.conftest import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
 MODEL = "sg2tiny.safetensors"
-READ_PIXELS = """() => {
-  const c = document.querySelector('canvas[data-role=sg3-image]');
-  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-  return {w: c.width, h: c.height, data: Array.from(d)};
-}"""
 SIZES = ((1440, 900), (1366, 768), (1024, 700))
 
 
@@ -37,33 +33,17 @@ def sg2_server(tmp_path_factory) -> Iterator[LiveServer]:
 
     models = tmp_path_factory.mktemp("models")
     save_safetensors(load_sg2_fixture("official_sg3_skip32").generator(), models / MODEL)
-    live = start_server({"GANLAB_SG3_DEMO": "tiny", "GANLAB_DEVICE": "cpu", "GANLAB_MODELS_DIR": str(models)})
+    live = start_sg3_server(models)
     yield live
     live.stop()
 
 
 @pytest.fixture(scope="module")
 def page(browser, sg2_server: LiveServer):
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    page.problems = []
-    page.on("pageerror", lambda e: page.problems.append(f"pageerror: {e}"))
-    page.on("console", lambda m: m.type == "error" and page.problems.append(f"console: {m.text}"))
-    page.goto(sg2_server.url + "/")
-    page.click("#tab-btn-stylegan3")
-    page.wait_for_selector("canvas[data-role=sg3-image][data-frames]", timeout=30_000)
+    page = open_sg3_tab(browser, sg2_server)
     yield page
     assert not page.problems, page.problems
-    context.close()
-
-
-def settle(page) -> None:
-    page.evaluate("() => window.ganlabStyleGAN3.settled()")
-
-
-def pixels(page) -> np.ndarray:
-    got = page.evaluate(READ_PIXELS)
-    return np.array(got["data"], dtype=np.float32).reshape(got["h"], got["w"], 4)[..., :3]
+    page.context.close()
 
 
 NOISE = "#tab-stylegan3 select[data-param=noise_mode]"
@@ -108,11 +88,19 @@ def test_stylegan2_layer_view_and_mixing_over_its_ws(page) -> None:
     assert np.abs(pixels(page) - before).mean() > 0.5
 
 
-def test_screenshots_at_three_sizes(page) -> None:
+def test_picture_and_controls_on_screen_at_three_sizes(page) -> None:
+    """The StyleGAN2 picture and seed box, and at 1440x900 its noise control, need no scrolling.
+    Set GANLAB_SCREENSHOTS to a folder to keep the pictures."""
     folder = os.environ.get("GANLAB_SCREENSHOTS")
-    if not folder:
-        pytest.skip("set GANLAB_SCREENSHOTS to keep screenshots")
     for width, height in SIZES:
         page.set_viewport_size({"width": width, "height": height})
+        page.evaluate("window.scrollTo(0, 0)")  # as the tab opens; earlier tests scrolled to the mixing boxes
         page.wait_for_timeout(200)
-        page.screenshot(path=str(Path(folder) / f"sg2-tab-{width}x{height}.png"), full_page=True)
+        wanted = ["canvas[data-role=sg3-image]", "#tab-stylegan3 [data-param=seed]"]
+        wanted += [NOISE] if height >= 900 else []
+        for selector in wanted:
+            box = page.locator(selector).first.bounding_box()
+            assert box and box["x"] >= 0 and box["y"] >= 0, (width, selector)
+            assert box["x"] + box["width"] <= width and box["y"] + box["height"] <= height, (width, selector, box)
+        if folder:
+            page.screenshot(path=str(Path(folder) / f"sg2-tab-{width}x{height}.png"), full_page=True)

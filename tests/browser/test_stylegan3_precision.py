@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from tests.browser.test_stylegan3_tab import READ_PIXELS
-from tests.conftest import LiveServer, start_server
+from tests.browser.sg3_page import open_sg3_tab, pixels, settle, start_sg3_server
+from tests.conftest import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
 SIZES = [(1440, 900), (1366, 768), (1024, 700)]
@@ -22,50 +22,33 @@ SIZES = [(1440, 900), (1366, 768), (1024, 700)]
 
 @pytest.fixture(scope="module")
 def sg3_server(tmp_path_factory) -> Iterator[LiveServer]:
-    env = {
-        "GANLAB_SG3_DEMO": "tiny",
-        "GANLAB_DEVICE": "cpu",
-        "GANLAB_SG3_BF16": "1",  # bf16 previews on any CPU
-        "GANLAB_MODELS_DIR": str(tmp_path_factory.mktemp("models")),
-    }
-    live = start_server(env)
+    live = start_sg3_server(tmp_path_factory.mktemp("models"), GANLAB_SG3_BF16="1")  # bf16 previews on any CPU
     yield live
     live.stop()
 
 
 def open_tab(browser, server: LiveServer, width: int, height: int):
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    page.problems, page.sent, page.got = [], [], []
-    page.on("pageerror", lambda e: page.problems.append(f"pageerror: {e}"))
-    page.on("console", lambda m: m.type == "error" and page.problems.append(f"console: {m.text}"))
+    """The tab with `page.sent` (render requests) and `page.got` (frame headers) recorded."""
 
-    def watch(ws) -> None:
-        if not ws.url.endswith("/ws/stylegan3"):
-            return
-        ws.on("framesent", lambda payload: page.sent.append(json.loads(payload)))
-        ws.on("framereceived", lambda payload: isinstance(payload, bytes) and page.got.append(header(payload)))
+    def watch_socket(page) -> None:
+        page.sent, page.got = [], []
 
-    page.on("websocket", watch)
-    page.goto(server.url + "/")
-    page.click("#tab-btn-stylegan3")
-    page.wait_for_selector("canvas[data-role=sg3-image][data-frames]", timeout=30_000)
+        def watch(ws) -> None:
+            if not ws.url.endswith("/ws/stylegan3"):
+                return
+            ws.on("framesent", lambda payload: page.sent.append(json.loads(payload)))
+            ws.on("framereceived", lambda payload: isinstance(payload, bytes) and page.got.append(header(payload)))
+
+        page.on("websocket", watch)
+
+    page = open_sg3_tab(browser, server, width, height, before_goto=watch_socket)
     settle(page)
-    return context, page
+    return page.context, page
 
 
 def header(payload: bytes) -> dict:
     length = int.from_bytes(payload[:4], "little")
     return json.loads(payload[4 : 4 + length])
-
-
-def settle(page) -> None:
-    page.evaluate("() => window.ganlabStyleGAN3.settled()")
-
-
-def pixels(page) -> np.ndarray:
-    got = page.evaluate(READ_PIXELS)
-    return np.array(got["data"], dtype=np.float32).reshape(got["h"], got["w"], 4)[..., :3]
 
 
 def renders(page) -> list[dict]:

@@ -12,22 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import LiveServer, start_server
+from tests.browser.sg3_page import READY, open_sg3_tab, pixels, set_box, settle, start_sg3_server
+from tests.conftest import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
-READ_PIXELS = """() => {
-  const c = document.querySelector('canvas[data-role=sg3-image]');
-  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-  return {w: c.width, h: c.height, data: Array.from(d)};
-}"""
 
 
 @pytest.fixture(scope="module")
 def sg3_server(tmp_path_factory) -> Iterator[LiveServer]:
-    models = tmp_path_factory.mktemp("models")
-    env = {"GANLAB_SG3_DEMO": "tiny", "GANLAB_DEVICE": "cpu", "GANLAB_MODELS_DIR": str(models)}
-    live = start_server(env)
-    live.models_dir = models
+    live = start_sg3_server(tmp_path_factory.mktemp("models"))
     yield live
     live.stop()
 
@@ -35,16 +28,9 @@ def sg3_server(tmp_path_factory) -> Iterator[LiveServer]:
 @pytest.fixture(scope="module")
 def page(browser, sg3_server: LiveServer):
     """One page on the StyleGAN3 tab (the session-wide Chromium of tests/browser/conftest.py)."""
-    context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.problems = []
-    page.on("pageerror", lambda e: page.problems.append(f"pageerror: {e}"))
-    page.on("console", lambda m: m.type == "error" and page.problems.append(f"console: {m.text}"))
-    page.goto(sg3_server.url + "/")
-    page.click("#tab-btn-stylegan3")
-    page.wait_for_selector("canvas[data-role=sg3-image][data-frames]", timeout=30_000)
+    page = open_sg3_tab(browser, sg3_server, 1400, 1000, accept_downloads=True)
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.fixture(autouse=True)
@@ -53,22 +39,6 @@ def no_console_errors(request):
     if "page" in request.fixturenames:
         problems = request.getfixturevalue("page").problems
         assert not problems, problems
-
-
-def settle(page) -> None:
-    page.evaluate("() => window.ganlabStyleGAN3.settled()")
-
-
-def pixels(page) -> np.ndarray:
-    got = page.evaluate(READ_PIXELS)
-    return np.array(got["data"], dtype=np.float32).reshape(got["h"], got["w"], 4)[..., :3]
-
-
-def set_box(page, name: str, value) -> None:
-    """Type into a slider's number box (fires `change`, as a user would), then wait for the image."""
-    page.fill(f"input[name={name}_box]", str(value))
-    page.dispatch_event(f"input[name={name}_box]", "change")
-    settle(page)
 
 
 def test_demo_image_appears(page) -> None:
@@ -167,7 +137,7 @@ def test_shared_link_reproduces_the_image(page, sg3_server: LiveServer) -> None:
     other.on("pageerror", lambda e: page.problems.append(f"pageerror: {e}"))
     other.goto(link)
     other.click("#tab-btn-stylegan3")
-    other.wait_for_selector("canvas[data-role=sg3-image][data-frames]", timeout=30_000)
+    other.wait_for_selector(READY, timeout=30_000)
     settle(other)
     assert other.input_value("#tab-stylegan3 [data-param=seed]") == "5"
     assert np.abs(pixels(other) - original).mean() < 1
@@ -225,32 +195,18 @@ def hub_files():
 
 @pytest.fixture(scope="module")
 def hub_server(tmp_path_factory, hub_files) -> Iterator[LiveServer]:
-    models = tmp_path_factory.mktemp("hub-models")
-    live = start_server(
-        {
-            "GANLAB_SG3_DEMO": "tiny",
-            "GANLAB_DEVICE": "cpu",
-            "GANLAB_MODELS_DIR": str(models),
-            "GANLAB_HUB_BASE_URL": hub_files.url,
-            "GANLAB_HUB_RETRY_DELAY_S": "0.05",
-            "GANLAB_SG3_PROGRESS_AFTER_S": "0",
-        }
+    live = start_sg3_server(
+        tmp_path_factory.mktemp("hub-models"),
+        GANLAB_HUB_BASE_URL=hub_files.url,
+        GANLAB_HUB_RETRY_DELAY_S="0.05",
+        GANLAB_SG3_PROGRESS_AFTER_S="0",
     )
-    live.models_dir = models
     yield live
     live.stop()
 
 
 def open_tab(browser, server: LiveServer, width: int = 1440, height: int = 900):
-    context = browser.new_context(viewport={"width": width, "height": height})
-    tab = context.new_page()
-    tab.problems = []
-    tab.on("pageerror", lambda e: tab.problems.append(f"pageerror: {e}"))
-    tab.on("console", lambda m: m.type == "error" and tab.problems.append(f"console: {m.text}"))
-    tab.goto(server.url + "/")
-    tab.click("#tab-btn-stylegan3")
-    tab.wait_for_selector("canvas[data-role=sg3-image][data-frames]", timeout=30_000)
-    return tab
+    return open_sg3_tab(browser, server, width, height)
 
 
 def unfold_hub(tab) -> None:

@@ -8,7 +8,8 @@ import imageio.v2 as imageio
 import numpy as np
 import pytest
 
-from tests.conftest import LiveServer, start_server
+from tests.browser.sg3_page import open_sg3_tab, set_box, start_sg3_server
+from tests.conftest import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 WATCH_NOTE = """() => {
@@ -21,35 +22,22 @@ WATCH_NOTE = """() => {
 
 @pytest.fixture(scope="module")
 def sg3_server(tmp_path_factory) -> Iterator[LiveServer]:
-    env = {"GANLAB_SG3_DEMO": "tiny", "GANLAB_DEVICE": "cpu", "GANLAB_MODELS_DIR": str(tmp_path_factory.mktemp("m"))}
-    live = start_server(env)
+    live = start_sg3_server(tmp_path_factory.mktemp("m"))
     yield live
     live.stop()
 
 
 @pytest.fixture(scope="module")
 def page(browser, sg3_server: LiveServer):
-    context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.problems = []
-    page.on("pageerror", lambda e: page.problems.append(f"pageerror: {e}"))
-    page.on("console", lambda m: m.type == "error" and page.problems.append(f"console: {m.text}"))
-    page.goto(sg3_server.url + "/")
-    page.click("#tab-btn-stylegan3")
-    page.wait_for_selector("canvas[data-role=sg3-image][data-frames]", timeout=30_000)
+    page = open_sg3_tab(browser, sg3_server, 1400, 1000, accept_downloads=True)
     page.wait_for_selector("[data-role=sg3-video-export]")
     yield page
     assert not page.problems, page.problems
-    context.close()
-
-
-def set_box(page, name: str, value) -> None:
-    page.fill(f"input[name={name}_box]", str(value))
-    page.dispatch_event(f"input[name={name}_box]", "change")
+    page.context.close()
 
 
 def test_export_interpolation_downloads_a_video(page, tmp_path) -> None:
-    set_box(page, "video_w_frames", 2)
+    set_box(page, "video_w_frames", 2, wait=False)
     page.evaluate(WATCH_NOTE)
     with page.expect_download(timeout=60_000) as info:
         page.click("[data-role=sg3-video-export]")
@@ -70,7 +58,7 @@ def test_export_interpolation_downloads_a_video(page, tmp_path) -> None:
 def test_cancel_a_seed_walk(page) -> None:
     page.select_option("select[name=video_mode]", "walk")
     assert page.is_visible("input[name=video_keyframes]")
-    set_box(page, "video_w_frames", 240)
+    set_box(page, "video_w_frames", 240, wait=False)
     page.click("[data-role=sg3-video-export]")
     note = "document.querySelector('[data-role=sg3-video-note]').textContent"
     page.wait_for_function(f"() => /frame [1-9]\\d* of 960/.test({note})", timeout=30_000)

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from tests.browser.test_stylegan3_tab import open_tab, pixels, set_box, settle
-from tests.conftest import LiveServer, start_server
+from tests.browser.sg3_page import READY, open_sg3_tab, pixels, set_box, settle, start_sg3_server
+from tests.conftest import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
 TAB = "#tab-stylegan3"
@@ -21,16 +21,14 @@ TAB = "#tab-stylegan3"
 
 @pytest.fixture(scope="module")
 def views_server(tmp_path_factory) -> Iterator[LiveServer]:
-    env = {"GANLAB_SG3_DEMO": "tiny", "GANLAB_DEVICE": "cpu",
-           "GANLAB_MODELS_DIR": str(tmp_path_factory.mktemp("models"))}
-    live = start_server(env)
+    live = start_sg3_server(tmp_path_factory.mktemp("models"))
     yield live
     live.stop()
 
 
 @pytest.fixture(scope="module")
 def page(browser, views_server: LiveServer):
-    tab = open_tab(browser, views_server, 1440, 900)
+    tab = open_sg3_tab(browser, views_server, 1440, 900)
     settle(tab)
     yield tab
     tab.context.close()
@@ -73,7 +71,7 @@ def test_direction_sliders_edit_the_image_and_the_link_carries_it(page, views_se
     other = page.context.new_page()
     other.goto(page.evaluate("location.href"))
     other.click("#tab-btn-stylegan3")
-    other.wait_for_selector("canvas[data-role=sg3-image][data-frames]", timeout=30_000)
+    other.wait_for_selector(READY, timeout=30_000)
     settle(other)
     assert np.abs(pixels(other) - fine).mean() < 1
     assert other.input_value(f"{TAB} input[name=edit_1_box]") == "4"  # the panel opened with the edit
