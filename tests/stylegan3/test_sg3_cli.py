@@ -1,9 +1,6 @@
 """`ganlab stylegan3 generate | convert | info` through real subprocesses on real files."""
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,22 +8,7 @@ from PIL import Image
 from sg3_fixtures import load_fixture
 from sg3_pickles import Reduce, dumps, snapshot
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def run_cli(*args, check=True):
-    env = {**os.environ, "PYTHONPATH": str(REPO), "GANLAB_DEVICE": "cpu", "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "ganlab", "stylegan3", *map(str, args)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if check:
-        assert proc.returncode == 0, proc.stderr
-    return proc
+from tests.stylegan3.cli import run_cli
 
 
 @pytest.fixture(scope="module")

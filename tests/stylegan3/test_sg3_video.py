@@ -1,10 +1,6 @@
 """`ganlab stylegan3 video`: the walk in W matches gen_video.py's numbers, and real files decode."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import imageio.v3 as iio
 import numpy as np
@@ -18,8 +14,11 @@ from sg3_pickles import dumps, snapshot
 from ganlab.stylegan3 import render
 from ganlab.stylegan3.video.keyframes import WalkInterpolator, frame_times, keyframe_ws, layout_seeds
 from ganlab.stylegan3.video.params import VideoParams, first_error
+from tests.stylegan3.cli import run_cli
 
-REPO = Path(__file__).resolve().parents[2]
+
+def run_video(*args, env_extra=None, check=True):
+    return run_cli("video", *args, env_extra=env_extra, check=check, timeout=180)
 REFERENCE = FIXTURES / "video_ws_t32.safetensors"
 
 
@@ -85,17 +84,6 @@ def test_bad_values_name_the_field(values, field, words):
     assert got_field == field and words in message
 
 
-def run_cli(*args, env_extra=None, check=True):
-    env = {**os.environ, "PYTHONPATH": str(REPO), "GANLAB_DEVICE": "cpu", "OMP_NUM_THREADS": "1", **(env_extra or {})}
-    proc = subprocess.run(
-        [sys.executable, "-m", "ganlab", "stylegan3", "video", *map(str, args)],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=180,
-    )
-    if check:
-        assert proc.returncode == 0, proc.stderr
-    return proc
-
-
 @pytest.fixture(scope="module")
 def pkl(tmp_path_factory):
     path = tmp_path_factory.mktemp("sg3video") / "t32.pkl"
@@ -110,7 +98,7 @@ def seed_image(seed: int) -> np.ndarray:
 
 def test_cli_writes_an_mp4_that_decodes(pkl, tmp_path):
     out = tmp_path / "walk.mp4"
-    proc = run_cli("--network", pkl, "--seeds", "0-3", "--grid", "1x2", "--w-frames", "3", "--fps", "30",
+    proc = run_video("--network", pkl, "--seeds", "0-3", "--grid", "1x2", "--w-frames", "3", "--fps", "30",
                    "--output", out)
     assert "6 frames, 64x32" in proc.stdout
     frames = iio.imread(out, plugin="pyav") if _has_pyav() else np.stack(list(_ffmpeg_frames(out)))
@@ -140,7 +128,7 @@ def _ffmpeg_frames(path):
 
 def test_gif_when_no_ffmpeg_or_asked(pkl, tmp_path):
     # No ffmpeg that runs: an .mp4 request falls back to a GIF next to it, and says so.
-    proc = run_cli(
+    proc = run_video(
         "--network", pkl, "--seeds", "5,6", "--w-frames", "2", "--output", tmp_path / "walk.mp4",
         env_extra={"IMAGEIO_FFMPEG_EXE": str(tmp_path / "no-ffmpeg-here")},
     )
@@ -152,7 +140,7 @@ def test_gif_when_no_ffmpeg_or_asked(pkl, tmp_path):
 
 
 def test_cli_bad_input_names_the_option(pkl, tmp_path):
-    proc = run_cli("--network", pkl, "--seeds", "0-2", "--grid", "2x2", "--output", tmp_path / "x.mp4", check=False)
+    proc = run_video("--network", pkl, "--seeds", "0-2", "--grid", "2x2", "--output", tmp_path / "x.mp4", check=False)
     assert proc.returncode == 1 and "--seeds:" in proc.stderr and "multiple of rows*cols" in proc.stderr
     assert not list(tmp_path.glob("x.*"))
 
