@@ -36,42 +36,36 @@ def config_name(G: Generator) -> str:
     return "R" if radial or first.conv_kernel == 1 else "T"
 
 
-def _stylegan2_summary(G) -> dict:
+def _generation_fields(G) -> dict:
+    """What tells the two generations apart: architecture, config, fp16 layers and the layer table."""
     syn = G.synthesis
-    blocks = [syn.get_submodule(f"b{r}") for r in syn.block_resolutions]
+    if hasattr(syn, "input"):  # StyleGAN3: a transformable Fourier input
+        return {
+            "architecture": f"StyleGAN3-{config_name(G)}",
+            "config": config_name(G),
+            "fp16_layers": [s.name for s in syn.specs if s.use_fp16],
+            "layers": [{"name": s.name, "size": s.out_size, "channels": s.out_channels} for s in syn.specs],
+        }
+    last_block = syn.get_submodule(f"b{syn.block_resolutions[-1]}")
     return {
-        "resolution": G.img_resolution,
         "architecture": "StyleGAN2",
         "config": "StyleGAN2",
-        "synthesis_architecture": blocks[-1].architecture,  # skip, resnet or orig
-        "conditional": G.c_dim > 0,
-        "c_dim": G.c_dim,
-        "z_dim": G.z_dim,
-        "w_dim": G.w_dim,
-        "num_ws": G.num_ws,
-        "params": sum(p.numel() for p in G.parameters()),
-        "num_fp16_res": syn.num_fp16_res,
+        "synthesis_architecture": last_block.architecture,  # skip, resnet or orig
         "fp16_layers": [n for n in syn.layer_names if syn.get_submodule(n.split(".")[0]).use_fp16],
         "layers": [{"name": n, "size": size, "channels": ch} for n, size, ch in syn.layer_table()],
     }
 
 
 def summary(G: Generator) -> dict:
-    """Plain-data description of a generator (JSON-able)."""
-    syn = G.synthesis
-    if not hasattr(syn, "input"):
-        return _stylegan2_summary(G)
+    """Plain-data description of a generator (JSON-able), StyleGAN2 or StyleGAN3."""
     return {
         "resolution": G.img_resolution,
-        "architecture": f"StyleGAN3-{config_name(G)}",
-        "config": config_name(G),
         "conditional": G.c_dim > 0,
         "c_dim": G.c_dim,
         "z_dim": G.z_dim,
         "w_dim": G.w_dim,
         "num_ws": G.num_ws,
         "params": sum(p.numel() for p in G.parameters()),
-        "num_fp16_res": syn.num_fp16_res,
-        "fp16_layers": [s.name for s in syn.specs if s.use_fp16],
-        "layers": [{"name": s.name, "size": s.out_size, "channels": s.out_channels} for s in syn.specs],
+        "num_fp16_res": G.synthesis.num_fp16_res,
+        **_generation_fields(G),
     }

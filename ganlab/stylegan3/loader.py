@@ -155,9 +155,10 @@ def build_generator(init_kwargs: dict, state_dict: dict[str, torch.Tensor], kind
     """Construct our Generator from official kwargs (checked against bounds.py first: nothing
     is built for absurd ones) and load the tensors strictly. StyleGAN2 goes to loader_stylegan2."""
     if kind == loader_stylegan2.KIND:
-        return loader_stylegan2.build_stylegan2(init_kwargs, state_dict)
-    bounds.check_generator_kwargs("stylegan3", init_kwargs)
-    G = Generator(**init_kwargs)
+        G = loader_stylegan2.construct_stylegan2(init_kwargs)
+    else:
+        bounds.check_generator_kwargs("stylegan3", init_kwargs)
+        G = Generator(**init_kwargs)
     try:
         G.load_state_dict(state_dict, strict=True)
     except RuntimeError as exc:  # missing, unexpected or mis-shaped tensors

@@ -7,9 +7,6 @@ pass a StyleGAN2 layout off as StyleGAN3 or the other way round.
 
 from __future__ import annotations
 
-import torch
-
-from ganlab.stylegan3.errors import CorruptNetworkError
 from ganlab.stylegan3.kwargs_stylegan2 import check_generator_kwargs, normalize_generator_kwargs
 from ganlab.stylegan3.networks_stylegan2 import Generator
 from ganlab.stylegan3.safe_pickle import PersistentObject, UnsupportedNetworkError
@@ -40,15 +37,8 @@ def network_kind(g: object) -> str:
     raise UnsupportedNetworkError("G_ema has neither a StyleGAN2 (b4...) nor a StyleGAN3 (input) synthesis network")
 
 
-def build_stylegan2(init_kwargs: dict, state_dict: dict[str, torch.Tensor]) -> Generator:
-    """Either official kwargs format -> checked, normalised kwargs -> our Generator, tensors loaded strictly."""
+def construct_stylegan2(init_kwargs: dict) -> Generator:
+    """Either official kwargs format -> checked, normalised kwargs -> our Generator (weights not yet loaded)."""
     kwargs = normalize_generator_kwargs(init_kwargs)
     check_generator_kwargs(kwargs)
-    G = Generator(**kwargs)
-    try:
-        G.load_state_dict(state_dict, strict=True)
-    except RuntimeError as exc:  # missing, unexpected or mis-shaped tensors
-        raise CorruptNetworkError(
-            f"the file's tensors do not match its StyleGAN2 constructor arguments: {' '.join(str(exc).split())[:300]}"
-        ) from None
-    return G.eval().requires_grad_(False)
+    return Generator(**kwargs)

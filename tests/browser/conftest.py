@@ -77,3 +77,13 @@ def app_page(browser, server):
     yield page, errors
     context.close()
     assert not errors, errors
+
+
+@pytest.fixture(autouse=True)
+def no_console_errors(request):
+    """A test on a shared `page` that records `problems` (the StyleGAN tab's pages) fails on the
+    first console error or uncaught exception it caused, not only when the module ends."""
+    yield
+    if "page" in request.fixturenames:
+        problems = getattr(request.getfixturevalue("page"), "problems", None)
+        assert not problems, problems

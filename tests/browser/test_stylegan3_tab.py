@@ -33,14 +33,6 @@ def page(browser, sg3_server: LiveServer):
     page.context.close()
 
 
-@pytest.fixture(autouse=True)
-def no_console_errors(request):
-    yield
-    if "page" in request.fixturenames:
-        problems = request.getfixturevalue("page").problems
-        assert not problems, problems
-
-
 def test_demo_image_appears(page) -> None:
     settle(page)
     assert "untrained" in page.inner_text(".sg3-panel").lower()

@@ -34,14 +34,6 @@ def page(browser, views_server: LiveServer):
     tab.context.close()
 
 
-@pytest.fixture(autouse=True)
-def no_console_errors(request):
-    yield
-    if "page" in request.fixturenames:
-        problems = request.getfixturevalue("page").problems
-        assert not problems, problems
-
-
 def in_viewport(page, selector: str) -> bool:
     """The element is inside the viewport and not covered by anything else."""
     return page.eval_on_selector(selector, """e => {
