@@ -21,6 +21,7 @@ import torch
 
 from ganlab.stylegan3.networks import Generator
 from ganlab.stylegan3.prefix_cache import PrefixCache, cached_forward
+from ganlab.stylegan3.views.layer import scale_channels
 
 
 def seed_to_z(seed: int, z_dim: int) -> np.ndarray:
@@ -223,10 +224,7 @@ def layer_image(feat: torch.Tensor, view: LayerView) -> np.ndarray:
         "channel": base,
         "channels": int(feat.shape[0]),
     }
-    if view.normalize:
-        x = x / x.abs().amax(dim=(1, 2), keepdim=True).clamp(min=1e-8)  # each channel to [-1, 1]
-    x = x * 10 ** (view.gain_db / 20)
-    return to_uint8(x.unsqueeze(0))[0]
+    return to_uint8(scale_channels(x, view.normalize, view.gain_db).unsqueeze(0))[0]
 
 
 @dataclass
