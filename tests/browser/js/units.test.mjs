@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { PRGN_LUT, stretch } from "../../../ganlab/static/js/colors.js";
-import { arrowScale } from "../../../ganlab/static/js/gan2d/distview.js";
+import { arrowCap, arrowScale, arrowVector } from "../../../ganlab/static/js/gan2d/distview.js";
 import { parseCsv, parseCsvRows } from "../../../ganlab/static/js/gan2d/csv.js";
 import { decodeFrame } from "../../../ganlab/static/js/gan2d/frame.js";
 import { decodePoints, describeRejected, encodePoints, formatHash, readHash } from "../../../ganlab/static/js/gan2d/hashstate.js";
@@ -140,6 +140,16 @@ test("arrows: GAN Lab's 0.15·∇D, shortened alike when the longest would pass 
   const scale = arrowScale([50, 0, 0, 5], [0, 1, 0, 1]);
   assert.ok(Math.abs(scale * 50 - 0.1) < 1e-12, "the longest is a tenth of the side");
   assert.ok(Math.abs(arrowScale([50, 0], [-5, 5, -5, 5]) * 50 - 1) < 1e-12);
+});
+
+test("arrows: one runaway fake neither shrinks the others to nothing nor crosses the plot", () => {
+  const grads = [];
+  for (let k = 0; k < 99; k++) grads.push(1, 0);
+  grads.push(0, 1000); // one fake far out, with a huge gradient
+  const box = [0, 1, 0, 1], scale = arrowScale(grads, box), cap = arrowCap(box);
+  assert.ok(Math.abs(Math.hypot(...arrowVector(1, 0, scale, cap)) - 0.1) < 1e-12, "typical arrows stay a tenth");
+  const outlier = arrowVector(0, 1000, scale, cap);
+  assert.ok(Math.abs(Math.hypot(...outlier) - cap) < 1e-12 && outlier[0] === 0 && outlier[1] > 0, "cut, same way");
 });
 
 test("off-view fakes are counted per edge they left by", () => {

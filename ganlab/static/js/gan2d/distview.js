@@ -11,16 +11,31 @@ import { drawOffView } from "./offview.js";
 const ARROW_SCALE = 0.15; // GAN Lab: arrow tip at x + 0.15·∇D, in data units
 const ARROW_CAP = 0.1; // the longest arrow is at most this fraction of the view's side
 
+const ARROW_QUANTILE = 0.9; // the scale follows the long arrows, not the single longest
+
 /**
- * Data units per unit of ∇D for the arrows: GAN Lab's 0.15, unless that would draw the longest
- * arrow longer than a tenth of the view; then every arrow is shortened by the same factor, so
- * they still compare (an outlier no longer draws a line across the plot).
+ * Data units per unit of ∇D for the arrows: GAN Lab's 0.15, unless that would draw the long
+ * arrows (the 90th percentile of lengths) longer than a tenth of the view; then every arrow is
+ * shortened by the same factor, so they still compare. Taking a quantile, not the maximum, keeps
+ * one runaway fake from shrinking every other arrow to nothing; `arrowVector` caps that one.
  */
 export function arrowScale(grads, viewBox) {
-  let longest = 0;
-  for (let k = 0; k < grads.length / 2; k++) longest = Math.max(longest, Math.hypot(grads[2 * k], grads[2 * k + 1]));
-  const side = Math.min(viewBox[1] - viewBox[0], viewBox[3] - viewBox[2]);
-  return longest > 0 ? Math.min(ARROW_SCALE, (ARROW_CAP * side) / longest) : ARROW_SCALE;
+  const lengths = [];
+  for (let k = 0; k < grads.length / 2; k++) lengths.push(Math.hypot(grads[2 * k], grads[2 * k + 1]));
+  lengths.sort((a, b) => a - b);
+  const long = lengths.length ? lengths[Math.ceil(ARROW_QUANTILE * lengths.length) - 1] : 0;
+  return long > 0 ? Math.min(ARROW_SCALE, arrowCap(viewBox) / long) : ARROW_SCALE;
+}
+
+/** The longest an arrow is drawn, in data units: a tenth of the view's shorter side. */
+export function arrowCap(viewBox) {
+  return ARROW_CAP * Math.min(viewBox[1] - viewBox[0], viewBox[3] - viewBox[2]);
+}
+
+/** One arrow in data units: scale·∇D, cut to `cap` (direction kept) when it is an outlier. */
+export function arrowVector(gx, gy, scale, cap) {
+  const dx = scale * gx, dy = scale * gy, len = Math.hypot(dx, dy);
+  return len > cap ? [(dx * cap) / len, (dy * cap) / len] : [dx, dy];
 }
 
 /** Map data coordinates to overlay pixels for a view box [x0, x1, y0, y1]; y points up. */
@@ -79,11 +94,12 @@ function drawDots(ctx, p, pts, radius, fill, stroke) {
 }
 
 function drawArrows(ctx, p, fake, grads, viewBox) {
-  const scale = arrowScale(grads, viewBox);
+  const scale = arrowScale(grads, viewBox), cap = arrowCap(viewBox);
   ctx.strokeStyle = ARROW_FILL; ctx.fillStyle = ARROW_FILL; ctx.lineWidth = 1.2;
   for (let k = 0; k < fake.length / 2; k++) {
     const x = p.x(fake[2 * k]), y = p.y(fake[2 * k + 1]);
-    const tx = p.x(fake[2 * k] + scale * grads[2 * k]), ty = p.y(fake[2 * k + 1] + scale * grads[2 * k + 1]);
+    const [dx, dy] = arrowVector(grads[2 * k], grads[2 * k + 1], scale, cap);
+    const tx = p.x(fake[2 * k] + dx), ty = p.y(fake[2 * k + 1] + dy);
     const len = Math.hypot(tx - x, ty - y);
     if (!(len > 0.5)) continue;
     const ux = (tx - x) / len, uy = (ty - y) / len, head = Math.min(5, len / 2);
