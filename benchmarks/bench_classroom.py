@@ -1,11 +1,13 @@
 """Classroom benchmark: N real websocket clients on one `ganlab serve`, as a class of students would.
 
 Each client opens a GAN Lab session at the default (GAN Lab) settings, plays, and sends a `set`
-(a learning rate) every few seconds, timing its reply. For each N it reports per-session
-frames/s and epochs/s (the slowest and the mean), the worst `set` reply, and the server's
-resident memory (web process plus its worker processes). With `--baseline` the same counts
-also run with GANLAB_WORKERS=0 (every session on a thread of the web process, as before the
-worker pool), and the ratios are printed. Usage:
+(a learning rate) every few seconds, timing its reply. By default it trains as fast as the CPU
+allows (the worst case for the server); `--speed 100` sends the page's own default speed cap
+(100 epochs/s) first, as a real class would. For each N it reports the frame rate the server
+set, per-session frames/s and epochs/s (the slowest and the mean), the worst `set` reply, and
+the server's resident memory (web process plus its worker processes). With `--baseline` the
+same counts also run with GANLAB_WORKERS=0 (every session in the web process, on one core),
+and the ratios are printed. Usage:
 
     nice -n 10 python benchmarks/bench_classroom.py --sessions 1,10,20,30,40 --seconds 20 --baseline
 
@@ -70,12 +72,14 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
-async def student(port: int, seconds: float, warmup_s: float, set_every_s: float) -> dict:
+async def student(port: int, seconds: float, warmup_s: float, set_every_s: float, speed: float | None) -> dict:
     url = f"ws://127.0.0.1:{port}/ws/gan2d"
     async with websockets.connect(url, max_size=None, compression=None, open_timeout=60) as ws:
+        if speed is not None:
+            await ws.send(json.dumps({"type": "speed", "max_epochs_per_s": speed, "slow_motion": False}))
         pending: dict[float, float] = {}  # d_lr sent -> when
         replies: list[float] = []
-        frames, first, last, gap, previous = 0, None, None, 0.0, None
+        frames, first, last, gap, previous, announced = 0, None, None, 0.0, None, float("nan")
         await ws.send(json.dumps({"type": "play"}))
         start = time.monotonic()
         next_set, lr = start + warmup_s, 0.1
@@ -98,6 +102,7 @@ async def student(port: int, seconds: float, warmup_s: float, set_every_s: float
                     previous = time.monotonic()
                     first = first or (time.monotonic(), header["epoch"])
                     last = (time.monotonic(), header["epoch"])
+                    announced = header.get("frame_hz", float("nan"))
             else:
                 message = json.loads(raw)
                 if message["type"] == "params" and message["params"]["d_lr"] in pending:
@@ -109,11 +114,12 @@ async def student(port: int, seconds: float, warmup_s: float, set_every_s: float
         "worst_set_ms": 1000 * max(replies) if replies else float("nan"),
         "unanswered": len(pending),
         "gap_s": gap,
+        "announced_hz": announced,
     }
 
 
-async def classroom(port: int, n: int, seconds: float) -> list[dict]:
-    return await asyncio.gather(*(student(port, seconds, warmup_s=3.0, set_every_s=3.0) for _ in range(n)))
+async def classroom(port: int, n: int, seconds: float, speed: float | None) -> list[dict]:
+    return await asyncio.gather(*(student(port, seconds, 3.0, 3.0, speed) for _ in range(n)))
 
 
 def _sample_rss(pid: int, samples: list[float], seconds: float) -> None:
@@ -124,7 +130,7 @@ def _sample_rss(pid: int, samples: list[float], seconds: float) -> None:
         time.sleep(2.0)
 
 
-def measure(counts: list[int], seconds: float, workers: int | None) -> dict[int, dict]:
+def measure(counts: list[int], seconds: float, workers: int | None, speed: float | None) -> dict[int, dict]:
     proc, port = start_server(sum(counts) + 5, workers)  # closed sessions linger for their grace period
     out = {}
     try:
@@ -132,7 +138,7 @@ def measure(counts: list[int], seconds: float, workers: int | None) -> dict[int,
             samples: list[float] = []
             sampler = threading.Thread(target=_sample_rss, args=(proc.pid, samples, 3.0 + seconds), daemon=True)
             sampler.start()
-            rows = asyncio.run(classroom(port, n, seconds))
+            rows = asyncio.run(classroom(port, n, seconds, speed))
             sampler.join()
             out[n] = {
                 "min_fps": min(r["fps"] for r in rows), "mean_fps": statistics.mean(r["fps"] for r in rows),
@@ -141,6 +147,7 @@ def measure(counts: list[int], seconds: float, workers: int | None) -> dict[int,
                 "unanswered": sum(r["unanswered"] for r in rows),
                 "rss_start_mb": samples[min(len(samples) - 1, 1)] if samples else float("nan"),
                 "worst_gap_s": max(r["gap_s"] for r in rows),
+                "announced_hz": statistics.mean(r["announced_hz"] for r in rows),
             }
             time.sleep(1.0)  # detached sessions pause at once; they linger only as memory
     finally:
@@ -151,12 +158,13 @@ def measure(counts: list[int], seconds: float, workers: int | None) -> dict[int,
 
 def print_table(title: str, rows: dict[int, dict], baseline: dict[int, dict] | None = None) -> None:
     print(f"\n{title}")
-    head = ("| sessions | min fps | mean fps | min ep/s | mean ep/s | worst set (ms) | worst frame gap (s) "
-            "| RSS start → end (MB) |")
-    print(head + (" fps vs threads | ep/s vs threads |" if baseline else ""))
-    print("|" + "---|" * (8 + (2 if baseline else 0)))
+    head = ("| sessions | frames/s set | min fps | mean fps | min ep/s | mean ep/s | worst set (ms) "
+            "| worst frame gap (s) | RSS start → end (MB) |")
+    print(head + (" fps vs one process | ep/s vs one process |" if baseline else ""))
+    print("|" + "---|" * (9 + (2 if baseline else 0)))
     for n, r in rows.items():
-        line = (f"| {n} | {r['min_fps']:.1f} | {r['mean_fps']:.1f} | {r['min_eps']:.0f} | {r['mean_eps']:.0f} "
+        line = (f"| {n} | {r['announced_hz']:.1f} | {r['min_fps']:.1f} | {r['mean_fps']:.1f} "
+                f"| {r['min_eps']:.0f} | {r['mean_eps']:.0f} "
                 f"| {r['worst_set_ms']:.0f} | {r['worst_gap_s']:.2f} | {r['rss_start_mb']:.0f} → {r['rss_mb']:.0f} |")
         if baseline and n in baseline:
             b = baseline[n]
@@ -171,14 +179,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--workers", type=int, default=None, help="GANLAB_WORKERS (default: one per core)")
     parser.add_argument("--baseline", action="store_true", help="also run with GANLAB_WORKERS=0 and print ratios")
+    parser.add_argument("--speed", type=float, default=None,
+                        help="epochs/s cap each client asks for (the page's default is 100); default: full speed")
     args = parser.parse_args()
     counts = [int(c) for c in args.sessions.split(",")]
-    print(f"cores: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.2f}")
-    pool = measure(counts, args.seconds, args.workers)
-    baseline = measure(counts, args.seconds, 0) if args.baseline else None
+    speed = f"{args.speed:g} epochs/s" if args.speed else "full speed"
+    print(f"cores: {os.cpu_count()}, clients train at {speed}, load average before: {os.getloadavg()[0]:.2f}")
+    pool = measure(counts, args.seconds, args.workers, args.speed)
+    baseline = measure(counts, args.seconds, 0, args.speed) if args.baseline else None
     print_table(f"worker pool (GANLAB_WORKERS={args.workers or os.cpu_count()})", pool, baseline)
     if baseline:
-        print_table("threads in the web process (GANLAB_WORKERS=0)", baseline)
+        print_table("all sessions in the web process (GANLAB_WORKERS=0)", baseline)
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -91,12 +91,12 @@ class Settings(BaseSettings):
         description="Worker processes that train GAN Lab sessions (default one per core); 0 trains them "
         "on threads of the web process.",
     )
-    frame_budget: float = Field(
-        300.0,
-        ge=10,
-        le=100_000,
-        description="Frames per second one worker process builds for all its playing sessions together; "
-        "with more sessions each gets fewer frames (at least 5/s, and it is told so).",
+    frame_share: float = Field(
+        0.5,
+        ge=0.01,
+        le=1.0,
+        description="The most of a worker's CPU time that frames may take when many sessions play; "
+        "each session then gets fewer frames (at least 5/s, and it is told so), so training keeps the rest.",
     )
     snapshot_interval_s: float = Field(
         5.0, ge=0.5, le=3600, description="How often each session's state is snapshotted (to restore it)."

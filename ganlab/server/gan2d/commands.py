@@ -1,4 +1,4 @@
-"""The command queue of one training thread: filled from any thread, run on that thread.
+"""The command queue of one training loop: filled from any thread, run on the scheduler's.
 
 Commands are callables `command(target)`; each gets a Future for its result or exception.
 A command is either queued before the queue closes or refused with SessionEnded at once:
@@ -17,7 +17,7 @@ _STOP = object()
 
 
 class SessionEnded(RuntimeError):
-    """The session's thread has stopped (server shutdown, or repeated failures)."""
+    """The session's loop has stopped (server shutdown, or repeated failures)."""
 
 
 class WorkerLost(SessionEnded):
@@ -25,11 +25,12 @@ class WorkerLost(SessionEnded):
 
 
 class CommandQueue:
-    """Commands for one worker thread, run in order between its units of work."""
+    """Commands for one training loop, run in order between its units of work."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_submit: Callable[[], None] = lambda: None) -> None:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._lock = threading.Lock()
+        self._on_submit = on_submit  # wakes whoever runs the queue
         self.closed_reason: str | None = None
 
     def submit(self, command: Callable[[Any], Any]) -> concurrent.futures.Future:
@@ -39,20 +40,22 @@ class CommandQueue:
                 future.set_exception(SessionEnded(self.closed_reason))
             else:
                 self._queue.put((command, future))
+        self._on_submit()
         return future
 
     def stop(self) -> None:
-        """Ask the thread to stop once the commands queued before this one have run."""
+        """Ask the loop to stop once the commands queued before this one have run."""
         self._queue.put(_STOP)
+        self._on_submit()
 
     def waiting(self) -> bool:
-        """Whether a command (or the stop) is queued: the worker should come back soon."""
+        """Whether a command (or the stop) is queued: the loop should come back soon."""
         return not self._queue.empty()
 
-    def run(self, target: Any, timeout: float | None) -> bool:
-        """Run queued commands on `target`, waiting up to `timeout` for the first; False once stopped."""
+    def run(self, target: Any) -> bool:
+        """Run the commands queued so far on `target` (never waits); False once stopped."""
         try:
-            item = self._queue.get(timeout=timeout) if timeout != 0 else self._queue.get_nowait()
+            item = self._queue.get_nowait()
         except queue.Empty:
             return True
         while True:

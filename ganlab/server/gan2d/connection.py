@@ -1,7 +1,7 @@
 """One websocket connection to a GAN Lab session: receive commands, send replies and frames.
 
 Outgoing traffic goes through one sender task that holds at most one pending frame: the
-training thread overwrites it, so a slow client sees fewer frames and never a queue. A
+training loop overwrites it, so a slow client sees fewer frames and never a queue. A
 session outlives its connection (see sessions.py); this class attaches to it, detaches on
 disconnect, and can hand over to another session (`resume`).
 """
@@ -25,7 +25,7 @@ from ganlab.server.gan2d.training_loop import SessionEnded
 
 log = logging.getLogger("ganlab.server")
 
-CLOSE_INTERNAL = 1011  # the session's training thread stopped, or a server bug
+CLOSE_INTERNAL = 1011  # the session's training loop stopped, or a server bug
 CLOSE_TRY_AGAIN = 1013  # server full
 CLOSE_REPLACED = 4001  # the same session was opened by a newer connection
 
@@ -57,7 +57,7 @@ class Connection:
             self.send_text(payload)
 
     def session_ended(self, session: Session, reason: str) -> None:
-        """The session's thread stopped by itself: say why, then close so the client starts afresh."""
+        """The session's loop stopped by itself: say why, then close so the client starts afresh."""
         if session is not self.session:
             return
         self.session = None

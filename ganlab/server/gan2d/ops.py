@@ -1,4 +1,4 @@
-"""What a GAN Lab session does for each command, run on its own training thread, by name.
+"""What a GAN Lab session does for each command, run between two of its optimizer steps, by name.
 
 The websocket protocol (protocol.py) checks a client's message, then asks the session for one
 of these ops by name with plain arguments: `await session.call("set_params", patch={...})`.
@@ -173,7 +173,7 @@ OPS: dict[str, Callable[..., Any]] = {
 
 
 def call(loop: TrainingLoop, name: str, kwargs: dict) -> concurrent.futures.Future:
-    """Queue op `name` on `loop`'s thread (a worker process answers the same request by name)."""
+    """Queue op `name` on `loop` (a worker process answers the same request by name)."""
     return loop.submit(functools.partial(run_op, name, kwargs))
 
 

@@ -59,13 +59,13 @@ class RemoteLoop:
 class WorkerProcess:
     """One worker process, its pipe, and the reader thread that answers for it."""
 
-    def __init__(self, index: int, context: Any, on_death: Callable[[WorkerProcess], None], frame_budget: float):
+    def __init__(self, index: int, context: Any, on_death: Callable[[WorkerProcess], None], frame_share: float):
         self.index = index
         self.conn, child = context.Pipe(duplex=True)
         from ganlab.server.gan2d.worker import worker_main
 
         self.process = context.Process(
-            target=worker_main, args=(child, frame_budget), name=f"ganlab-worker-{index}", daemon=True
+            target=worker_main, args=(child, frame_share), name=f"ganlab-worker-{index}", daemon=True
         )
         self.process.start()
         child.close()
@@ -181,15 +181,15 @@ class WorkerProcess:
 class WorkerPool:
     """`size` worker processes; a dead one is replaced, so the pool keeps its size."""
 
-    def __init__(self, size: int, frame_budget: float = 300.0):
+    def __init__(self, size: int, frame_share: float = 0.5):
         self.context = multiprocessing.get_context("spawn")  # the web process has threads: no fork
-        self.frame_budget = frame_budget
+        self.frame_share = frame_share
         self._closing = False
         self._counter = itertools.count()
         self.workers = [self._spawn() for _ in range(size)]
 
     def _spawn(self) -> WorkerProcess:
-        return WorkerProcess(next(self._counter), self.context, self._replace, self.frame_budget)
+        return WorkerProcess(next(self._counter), self.context, self._replace, self.frame_share)
 
     def _replace(self, dead: WorkerProcess) -> None:
         if self._closing:

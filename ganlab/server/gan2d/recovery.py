@@ -36,7 +36,7 @@ class Recovery:
         self.folder = registry.settings.snapshot_dir
         self.dormant: set[str] = set()  # ids with a snapshot on disk and no live session
         self._restoring: set[asyncio.Task] = set()
-        # Snapshots serve a worker's death or a restart: threads in this process need neither.
+        # Snapshots serve a worker's death or a restart: loops in this process need neither.
         self.needed = registry.settings.workers > 0 or self.folder is not None
 
     def start(self) -> None:

@@ -3,12 +3,13 @@
 A session outlives its websocket: when the socket drops, the session is *detached* and
 kept for `session_grace_s`, so a page reload (which reconnects with `?session_id=`) gets
 the same weights and chart history back. A reaper task removes sessions whose client did
-not come back. A session whose thread ended by itself (see training_loop.py) is removed at
+not come back. A session whose loop ended by itself (see training_loop.py) is removed at
 once, so it never holds a slot, and its client is told why.
 
-Sessions train in worker processes (pool.py, `GANLAB_WORKERS`), or on threads of this process
-with `GANLAB_WORKERS=0`; a Session does not care which. recovery.py snapshots them, brings them
-back when their worker dies, and (opt-in) after a server restart.
+Sessions train in worker processes (pool.py, `GANLAB_WORKERS`), or on one scheduler thread of
+this process with `GANLAB_WORKERS=0` (scheduler.py); a Session does not care which.
+recovery.py snapshots them, brings them back when their worker dies, and (opt-in) after a
+server restart.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ganlab.config import Settings
 from ganlab.server.gan2d import ops
 from ganlab.server.gan2d.commands import SessionEnded, WorkerLost
 from ganlab.server.gan2d.recovery import Recovery
+from ganlab.server.gan2d.scheduler import Scheduler
 from ganlab.server.gan2d.training_loop import TrainingLoop
 
 
@@ -62,7 +64,7 @@ class Session:
     def alive(self) -> bool:
         return self.loop.ended_reason is None
 
-    def _from_thread(self, kind: str, payload: Any) -> None:  # runs on the training thread
+    def _from_thread(self, kind: str, payload: Any) -> None:  # runs on the scheduler (or pipe reader) thread
         with contextlib.suppress(RuntimeError):  # the event loop may be shutting down
             self.event_loop.call_soon_threadsafe(self._deliver, kind, payload)
 
@@ -73,7 +75,7 @@ class Session:
             self.owner.deliver(self, kind, payload)
 
     async def call(self, op: str, **kwargs: Any) -> Any:
-        """Run session op `op` (ops.py) on the training thread; its result, or its exception.
+        """Run session op `op` (ops.py) between two optimizer steps; its result, or its exception.
         If the session's worker dies, the call waits for the restored session and runs there."""
         for attempt in range(3):
             loop = self.loop
@@ -112,7 +114,7 @@ class Session:
             await self.call("detach")
 
     def ended(self, reason: str) -> None:
-        """The thread stopped by itself: tell the watching connection (on the event loop)."""
+        """The loop stopped by itself: tell the watching connection (on the event loop)."""
         owner, self.owner, self.kick = self.owner, None, None
         self._gone = True
         if self._restored_event is not None:
@@ -137,6 +139,7 @@ class SessionRegistry:
         self.settings = settings
         self.sessions: dict[str, Session] = {}
         self.pool: Any = None  # pool.WorkerPool, started with the first session
+        self.scheduler = Scheduler(settings.frame_share)  # runs the loops here, with GANLAB_WORKERS=0
         self.recovery = Recovery(self)
         self._tasks: list[asyncio.Task] = []
 
@@ -160,18 +163,18 @@ class SessionRegistry:
             )
 
     def new_loop(self, session_id: str, params: dict | None, snapshot: dict | None) -> Any:
-        """A loop (not started) in a worker process, or on a thread here with GANLAB_WORKERS=0."""
+        """A loop (not started) in a worker process, or here with GANLAB_WORKERS=0."""
         kwargs = {
             "frame_hz": self.settings.frame_hz,
             "grid_size": self.settings.grid_size,
             "history_limit": self.settings.history_limit,
         }
         if self.settings.workers == 0:
-            return TrainingLoop(params=params, snapshot=snapshot, **kwargs)
+            return TrainingLoop(params=params, snapshot=snapshot, scheduler=self.scheduler, **kwargs)
         if self.pool is None:
             from ganlab.server.gan2d.pool import WorkerPool
 
-            self.pool = WorkerPool(self.settings.workers, self.settings.frame_budget)
+            self.pool = WorkerPool(self.settings.workers, self.settings.frame_share)
         return self.pool.place(session_id, params, snapshot, kwargs)
 
     def wire(self, session: Session, loop: Any) -> None:
@@ -205,7 +208,7 @@ class SessionRegistry:
         return session
 
     def _forget(self, session: Session, reason: str) -> None:
-        """Drop a session whose thread ended by itself: its slot is free again."""
+        """Drop a session whose loop ended by itself: its slot is free again."""
         if self.sessions.get(session.id) is session:
             del self.sessions[session.id]
         session.ended(reason)
@@ -241,7 +244,7 @@ class SessionRegistry:
         if self.settings.workers > 0 and self.pool is None:
             from ganlab.server.gan2d.pool import WorkerPool
 
-            self.pool = WorkerPool(self.settings.workers, self.settings.frame_budget)
+            self.pool = WorkerPool(self.settings.workers, self.settings.frame_share)
             await asyncio.to_thread(self.pool.wait_up, 120.0)
         self.recovery.start()
         self._tasks = [loop.create_task(self._reap_forever()), loop.create_task(self.recovery.snapshot_forever())]

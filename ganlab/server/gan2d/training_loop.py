@@ -1,19 +1,20 @@
-"""One session's training thread: it owns the Trainer and paces optimizer steps and frames.
+"""One session's training loop: it owns the Trainer and paces optimizer steps and frames.
 
-Only this thread ever touches the Trainer, so there are no locks around the maths. The
-event loop talks to it through a command queue (`submit`), and it talks back through a
-`sink` callback. Four rules shape the loop:
+A TrainingLoop has no thread of its own: the process's Scheduler (scheduler.py) runs all its
+loops on one thread, in turns, and only that thread ever touches a Trainer, so there are no
+locks around the maths. The event loop talks to a loop through a command queue (`submit`),
+and the loop talks back through a `sink` callback. Four rules shape it:
 
-- A paused (or detached, or diverged) session blocks on the command queue: zero CPU.
+- A paused (or detached, or diverged) session is never given a turn: zero CPU.
 - The queue is looked at between any two optimizer steps, never only between epochs: with
   20 D and 20 G steps of a wide network one epoch takes minutes, and `pause` must not wait
   for it. An epoch in progress is a list of the steps it has left (`_phases`).
 - Frames are built at most `frame_hz` times a second and handed to the sink, which keeps
   only the latest one, so a slow client sees fewer frames and never a growing queue.
-- Nothing a client sends can end the thread. Any exception in pacing, steps, fields or
-  frames pauses the session with a `training_failed` error; weights and history stay, so
-  the client can press play again or reset. Only repeated failures with no progress in
-  between give up, and then `on_ended` lets the registry free the slot and tell the client.
+- Nothing a client sends can end the loop. Any exception in pacing, steps, fields or frames
+  pauses the session with a `training_failed` error; weights and history stay, so the
+  client can press play again or reset. Only repeated failures with no progress in between
+  give up, and then `on_ended` lets the registry free the slot and tell the client.
 """
 
 from __future__ import annotations
@@ -22,24 +23,24 @@ import collections
 import concurrent.futures
 import logging
 import sys
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 from ganlab.server.gan2d.commands import CommandQueue, SessionEnded
 from ganlab.server.gan2d.frames import FrameSource
-from ganlab.server.gan2d.pacing import RateMeter, bounded_wait_s, next_deadline
+from ganlab.server.gan2d.pacing import RateMeter, next_deadline
+from ganlab.server.gan2d.scheduler import Scheduler
 
 log = logging.getLogger("ganlab.server")
-Sink = Callable[[str, Any], None]  # ("frame", bytes) or ("text", dict); called on this thread
+Sink = Callable[[str, Any], None]  # ("frame", bytes) or ("text", dict); called on the scheduler thread
 Command = Callable[["TrainingLoop"], Any]
 MAX_FAILURES_IN_A_ROW = 5  # failures with no successful step or frame between them: give up
 __all__ = ["MAX_FAILURES_IN_A_ROW", "SessionEnded", "Sink", "TrainingLoop"]
 
 
-class TrainingLoop(threading.Thread):
-    """The worker thread of one GAN Lab session."""
+class TrainingLoop:
+    """One GAN Lab session's trainer and its pacing, run in turns by a Scheduler."""
 
     def __init__(
         self,
@@ -49,8 +50,9 @@ class TrainingLoop(threading.Thread):
         history_limit: int,
         params: dict | None = None,
         snapshot: dict | None = None,
+        scheduler: Scheduler | None = None,
     ):
-        super().__init__(daemon=True, name="ganlab-session")
+        self.scheduler = scheduler  # shared by the process's loops; start() makes one if None
         self.frame_hz = self.max_frame_hz = frame_hz  # frame_hz drops below the maximum under load
         self.frame_interval_s = 1.0 / frame_hz
         self.initial_params = params or {}
@@ -66,8 +68,8 @@ class TrainingLoop(threading.Thread):
         self.sink: Sink | None = None
         self.attached = False  # a client is watching; a detached session does not train
         self.epochs_to_step = 0  # `step epoch` commands still to finish, between other commands
-        self.on_ended: Callable[[str], None] | None = None  # told why, when the thread stops by itself
-        self._commands = CommandQueue()
+        self.on_ended: Callable[[str], None] | None = None  # told why, when the loop stops by itself
+        self._commands = CommandQueue(on_submit=self._notify)
         self._dirty = False  # something changed that the client has not seen yet
         self._last_frame_t = 0.0
         self._next_tick_t = 0.0
@@ -75,6 +77,7 @@ class TrainingLoop(threading.Thread):
         self._rate = RateMeter()
         self._failures = 0
         self._stop_requested = False
+        self._started = False
 
     @property
     def history(self) -> list[dict]:
@@ -82,20 +85,34 @@ class TrainingLoop(threading.Thread):
 
     @property
     def ended_reason(self) -> str | None:
-        """Why the thread stopped (None while it runs); later commands fail with SessionEnded."""
+        """Why the loop stopped (None while it runs); later commands fail with SessionEnded."""
         return self._commands.closed_reason
 
     # ---- called from the event loop -------------------------------------------------------
 
+    def start(self) -> None:
+        """Hand the loop to its scheduler, which builds the trainer; `ready` says when it has."""
+        if self.scheduler is None:
+            self.scheduler = Scheduler(name="ganlab-session")
+        self._started = True
+        self.scheduler.add(self)
+
+    def is_alive(self) -> bool:
+        return self._started and self.ended_reason is None
+
     def submit(self, command: Command) -> concurrent.futures.Future:
-        """Run `command(self)` on the training thread between two optimizer steps."""
+        """Run `command(self)` on the scheduler thread between two optimizer steps."""
         return self._commands.submit(command)
 
     def stop(self) -> None:
         self._stop_requested = True
         self._commands.stop()
 
-    # ---- helpers for commands (run on this thread) ----------------------------------------
+    def _notify(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.notify()
+
+    # ---- helpers for commands (run on the scheduler thread) -------------------------------
 
     def mark_dirty(self) -> None:
         """Ask for a frame at the next frame slot (used by every command that changes the view)."""
@@ -143,8 +160,9 @@ class TrainingLoop(threading.Thread):
     def set_frame_rate(self, frame_hz: float, reason: str) -> None:
         """Fewer frames while the machine is shared by many sessions (announced to the client)."""
         frame_hz = min(self.max_frame_hz, frame_hz)
-        if abs(frame_hz - self.frame_hz) < 0.5:
-            return
+        back_to_full = frame_hz == self.max_frame_hz != self.frame_hz
+        if not back_to_full and abs(frame_hz - self.frame_hz) < max(1.0, 0.1 * self.frame_hz):
+            return  # the measured budget wobbles a little every second: only real changes are news
         self.frame_hz, self.frame_interval_s = frame_hz, 1.0 / frame_hz
         self.send_text({"type": "frame_rate", "frame_hz": round(frame_hz, 1), "max_frame_hz": self.max_frame_hz,
                         "reason": reason if frame_hz < self.max_frame_hz else None})
@@ -156,46 +174,57 @@ class TrainingLoop(threading.Thread):
             self.mark_dirty()
         self.epochs_to_step += 1
 
-    # ---- the thread -----------------------------------------------------------------------
+    # ---- called by the scheduler, on its thread --------------------------------------------
 
-    def run(self) -> None:
+    def open(self) -> bool:
+        """Build the trainer; False (and `ready` holds the error) when the session cannot start."""
         try:
             self.trainer = _build_trainer(self.initial_params, self.initial_snapshot)
             _one_torch_thread()
+            self.frames.clear(self.trainer.run_id)
+            if self.initial_snapshot is not None:
+                self._restore_view(self.initial_snapshot["loop"])
         except BaseException as error:  # reported to the event loop, which refuses the session
             self._commands.close(f"the session could not start: {error}")
             self.ready.set_exception(error)
-            return
-        self.frames.clear(self.trainer.run_id)
-        if self.initial_snapshot is not None:
-            self._restore_view(self.initial_snapshot["loop"])
+            return False
         self.ready.set_result(None)
-        reason = "this session has ended"
-        try:
-            while (reason := self._iterate()) is None:
-                pass
-        finally:
-            self._commands.close(reason)
-            if not self._stop_requested and self.on_ended is not None:
-                self.on_ended(self.ended_reason or reason)
+        return True
+
+    def close(self, reason: str) -> None:
+        """The loop is done: refuse later commands and, unless asked to stop, say why."""
+        self._commands.close(reason)
+        if not self._stop_requested and self.on_ended is not None:
+            self.on_ended(self.ended_reason or reason)
+
+    def run_commands(self) -> bool:
+        """The commands queued so far, without waiting; False once the loop was stopped."""
+        return self._commands.run(self)
+
+    def train_due_at(self, now: float) -> float | None:
+        """When this loop next wants to train (None: not until a command changes something)."""
+        if not self._running():
+            return None
+        paced = not self.epochs_to_step and (
+            self.slow_motion or (self.max_epochs_per_s is not None and not self._phases)
+        )
+        return self._next_tick_t if paced else now
+
+    def frame_due_at(self) -> float | None:
+        """When this loop's next frame is due (None: nothing new to show, or nobody watching)."""
+        if self._dirty and self.attached and self.sink is not None:
+            return self._last_frame_t + self.frame_interval_s
+        return None
+
+    def train(self, until: float, interrupted: Callable[[], bool] = lambda: False) -> None:
+        """Optimizer steps until `until`, a paced tick is done, or `interrupted()` (a command came)."""
+        self._advance(until, interrupted)
 
     def _restore_view(self, saved: dict) -> None:
         self.params_version = saved["params_version"]
         self.max_epochs_per_s, self.slow_motion = saved["max_epochs_per_s"], saved["slow_motion"]
         self.manifold_axes = tuple(saved["manifold_axes"])
         self.frames.history[:] = saved["history"]
-
-    def _iterate(self) -> str | None:
-        """Commands, then training, then a frame; the reason once the thread should stop."""
-        try:
-            if not self._commands.run(self, self._wait_timeout()):
-                return "this session has ended"
-            if self._running():
-                self._advance()
-            self._maybe_send_frame()
-        except Exception as error:
-            return self._fail(error)
-        return None
 
     def _fail(self, error: Exception) -> str | None:
         """Pause with a readable error instead of dying; the reason to stop after repeated failures."""
@@ -226,24 +255,10 @@ class TrainingLoop(threading.Thread):
     def _running(self) -> bool:
         return (self.state == "playing" or self.epochs_to_step > 0) and self.attached
 
-    def _wait_timeout(self) -> float | None:
-        """How long the thread may sleep on the command queue (None: until a command comes)."""
-        now = time.monotonic()
-        deadlines = []
-        if self._running():
-            paced = not self.epochs_to_step and (
-                self.slow_motion or (self.max_epochs_per_s is not None and not self._phases)
-            )
-            deadlines.append(self._next_tick_t if paced else now)
-        if self._dirty and self.attached:
-            deadlines.append(self._last_frame_t + self.frame_interval_s)
-        return bounded_wait_s(min(deadlines) - now) if deadlines else None
-
-    def _advance(self) -> None:
-        """Optimizer steps until a frame or a paced tick is due, or a command waits."""
+    def _advance(self, until: float, interrupted: Callable[[], bool]) -> None:
         now = time.monotonic()
         if self.epochs_to_step:
-            self._steps_until(lambda finished: self.epochs_to_step == 0)
+            self._steps_until(lambda finished: self.epochs_to_step == 0, until, interrupted)
             return
         if self.slow_motion:  # GAN Lab's narrated epoch: every step on its own beat, with a frame
             if now >= self._next_tick_t:
@@ -254,21 +269,17 @@ class TrainingLoop(threading.Thread):
             if now < self._next_tick_t:
                 return
             self._next_tick_t = next_deadline(self._next_tick_t, 1.0 / self.max_epochs_per_s, now)
-            frame_due = self._last_frame_t + self.frame_interval_s
-            self._steps_until(lambda finished: finished or time.monotonic() >= frame_due)
-            return
-        frame_due = self._last_frame_t + self.frame_interval_s
-        limited = self.max_epochs_per_s is not None  # finish the paced epoch, start no new one
-        self._steps_until(lambda finished: (limited and finished) or time.monotonic() >= frame_due)
+        limited = self.max_epochs_per_s is not None  # a paced tick is one epoch, resumed if cut short
+        self._steps_until(lambda finished: limited and finished, until, interrupted)
 
-    def _steps_until(self, done: Callable[[bool], bool]) -> None:
-        """Steps until `done(finished_an_epoch)`, training stops, or a command is queued."""
+    def _steps_until(self, done: Callable[[bool], bool], until: float, interrupted: Callable[[], bool]) -> None:
+        """Steps until `done(finished_an_epoch)`, training stops, time is up or a command is queued."""
         while self._running():
             finished = self._optimizer_step()
             if finished and self.epochs_to_step:
                 self.epochs_to_step -= 1
                 self.send_text(self.status_message())
-            if done(finished) or self._commands.waiting():
+            if done(finished) or time.monotonic() >= until or interrupted() or self._commands.waiting():
                 return
 
     def _optimizer_step(self) -> bool:
@@ -304,18 +315,19 @@ class TrainingLoop(threading.Thread):
 
     # ---- frames ---------------------------------------------------------------------------
 
-    def _maybe_send_frame(self) -> None:
-        if not self._dirty or not self.attached or self.sink is None:
-            return
+    def maybe_send_frame(self) -> bool:
+        """Build and send a frame if one is due; whether it did."""
+        due = self.frame_due_at()
         now = time.monotonic()
-        if now < self._last_frame_t + self.frame_interval_s:
-            return
+        if due is None or now < due:
+            return False
         # A fixed cadence (not "interval after the last send") so frames/s really reaches frame_hz.
         behind = now - self._last_frame_t > 2 * self.frame_interval_s
         self._last_frame_t = now if behind else self._last_frame_t + self.frame_interval_s
         self._dirty = False
         self.sink("frame", self.build_frame())
         self._failures = 0
+        return True
 
     def build_frame(self) -> bytes:
         """Snapshot every visual layer, the losses and metrics into one binary frame."""
@@ -337,7 +349,7 @@ def _one_torch_thread() -> None:
 
 
 def _build_trainer(params: dict, snapshot: dict | None) -> Any:
-    """The engine is imported here, on the worker thread, so app import stays light."""
+    """The engine is imported here, on the scheduler thread, so app import stays light."""
     from ganlab.gan2d import Trainer, TrainParams
 
     if snapshot is not None:

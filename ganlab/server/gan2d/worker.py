@@ -11,10 +11,12 @@ worker -> web   ("up",)                                           the engine is 
                 ("ready", sid, error_or_None)                     the session started (or could not)
                 ("result", rid, ok, value)                         the op's result, or its exception
                 ("out", sid, kind, payload)                        a frame (bytes) or a text (dict)
-                ("ended", sid, reason)                             its thread stopped by itself
+                ("ended", sid, reason)                             its loop stopped by itself
 
 Frames are already bytes, so relaying them costs one copy through the pipe. One process per
-core means sessions on different workers never share a GIL.
+core means sessions on different workers never share a GIL; within a worker one Scheduler
+thread runs all the sessions in turns (scheduler.py says why not a thread each), while the
+main thread only receives from the pipe.
 """
 
 from __future__ import annotations
@@ -24,11 +26,9 @@ import os
 import pickle
 import signal
 import threading
-import time
 from typing import Any
 
 log = logging.getLogger("ganlab.worker")
-MIN_FRAME_HZ = 5.0  # below this the views stop reading as motion
 
 
 def _picklable(error: BaseException) -> BaseException:
@@ -41,27 +41,15 @@ def _picklable(error: BaseException) -> BaseException:
 
 
 class Worker:
-    """The worker side of the pipe: a receive loop plus one TrainingLoop thread per session."""
+    """The worker side of the pipe: a receive loop, and one Scheduler that runs every session."""
 
-    def __init__(self, conn: Any, frame_budget: float):
+    def __init__(self, conn: Any, frame_share: float):
+        from ganlab.server.gan2d.scheduler import Scheduler
+
         self.conn = conn
         self.loops: dict[str, Any] = {}
-        self.frame_budget = frame_budget  # frames per second this process builds, over all its sessions
-        self._send_lock = threading.Lock()  # every training thread sends on the same pipe
-        threading.Thread(target=self._pace_frames_forever, name="ganlab-frame-budget", daemon=True).start()
-
-    def _pace_frames_forever(self) -> None:
-        """Share the frame budget among the sessions that play: many sessions, fewer frames each,
-        so training keeps its share of the core. Each session is told when its rate changes."""
-        while True:
-            time.sleep(1.0)
-            playing = [loop for loop in list(self.loops.values()) if loop.state == "playing" and loop.attached]
-            if not playing:
-                continue
-            hz = max(MIN_FRAME_HZ, self.frame_budget / len(playing))
-            reason = f"{len(playing)} sessions share one worker process: {hz:.0f} frames/s each keeps training fast"
-            for loop in playing:
-                loop.submit(lambda target, hz=hz, why=reason: target.set_frame_rate(hz, why))
+        self.scheduler = Scheduler(frame_share, name="ganlab-worker-scheduler")
+        self._send_lock = threading.Lock()  # the scheduler and the receive loop share the pipe
 
     def send(self, message: tuple) -> None:
         with self._send_lock:
@@ -85,7 +73,7 @@ class Worker:
     def on_create(self, sid: str, params: dict | None, snapshot: dict | None, loop_kwargs: dict) -> None:
         from ganlab.server.gan2d.training_loop import TrainingLoop
 
-        loop = TrainingLoop(params=params, snapshot=snapshot, **loop_kwargs)
+        loop = TrainingLoop(params=params, snapshot=snapshot, scheduler=self.scheduler, **loop_kwargs)
         loop.sink = lambda kind, payload: self.send(("out", sid, kind, payload))
         loop.on_ended = lambda reason: self.send(("ended", sid, reason))
         self.loops[sid] = loop
@@ -123,16 +111,16 @@ class Worker:
             loop.stop()
 
 
-def worker_main(conn: Any, frame_budget: float = 300.0) -> None:
+def worker_main(conn: Any, frame_share: float = 0.5) -> None:
     """Entry point of a spawned worker (multiprocessing target)."""
     # Ctrl-C in a terminal reaches the whole process group; the web process shuts the workers
     # down in order (a "shutdown" message), so a worker must not die mid-step on its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, "1")  # before numpy loads: one BLAS thread per session thread
+        os.environ.setdefault(var, "1")  # before numpy loads: one BLAS thread, as the scheduler is one thread
     logging.basicConfig(level=logging.WARNING, format="ganlab worker %(process)d: %(levelname)s %(message)s")
     import ganlab.gan2d  # noqa: F401  the engine loads now, while the server starts, not with a first session
 
-    worker = Worker(conn, frame_budget)
+    worker = Worker(conn, frame_share)
     worker.send(("up",))
     worker.serve()

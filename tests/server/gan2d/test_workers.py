@@ -87,20 +87,22 @@ async def test_snapshots_on_disk_bring_a_session_back_after_a_restart(tmp_path: 
 
 
 async def test_many_sessions_on_one_worker_get_fewer_frames_and_are_told() -> None:
-    live = await asyncio.to_thread(start_server, {"GANLAB_WORKERS": "1", "GANLAB_FRAME_BUDGET": "20"})
+    # Frames may take 1% of the worker's core: two playing sessions must each drop well below 30/s.
+    live = await asyncio.to_thread(start_server, {"GANLAB_WORKERS": "1", "GANLAB_FRAME_SHARE": "0.01"})
     try:
         clients = [(await open_session(live))[0] for _ in range(2)]
         for client in clients:
             await client.send({"type": "play"})
         notice = await clients[0].expect("frame_rate", timeout=20)
-        assert notice["frame_hz"] == 10 and notice["max_frame_hz"] == 30 and "2 sessions" in notice["reason"]
-        header = await clients[0].frame(frame_hz=10.0)
+        assert 5 <= notice["frame_hz"] < 30 and notice["max_frame_hz"] == 30 and "2 sessions" in notice["reason"]
+        await clients[0].frame(frame_hz=notice["frame_hz"])
         start = time.monotonic()
         clients[0].frames.clear()
         await clients[0].drain(2.0)
         rate = len(clients[0].frames) / (time.monotonic() - start)
-        assert rate <= 10 * 1.3 + 1, rate
-        assert header["state"] == "playing"
+        announced = max(h["frame_hz"] for h in clients[0].frames)  # it may be re-measured meanwhile
+        assert 2 <= rate <= announced * 1.3 + 1, (rate, announced)
+        assert clients[0].frames[-1]["state"] == "playing"
         for client in clients:
             await client.close()
     finally:
