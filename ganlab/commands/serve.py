@@ -30,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def limit_math_threads() -> None:
-    """One BLAS/OpenMP thread per session thread. With more, spinning workers starve each other
+    """One BLAS/OpenMP thread per training thread. With more, spinning workers starve each other
     on a small machine (shared/TOOLCHAIN.md measured a 5-50x collapse). Must run before numpy
     or torch is imported, so it lives here rather than in the app."""
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from ganlab.server.gan2d.history import ChartHistory
+
 _LEN = struct.Struct("<I")
 
 
@@ -70,8 +72,7 @@ class FrameSource:
 
     def __init__(self, grid_size: int, history_limit: int):
         self.grid_size = grid_size
-        self.history_limit = history_limit
-        self.history: list[dict[str, float | None]] = []
+        self.history = ChartHistory(history_limit)
         self._run_id: int | None = None
         self._metrics: dict[str, float | None] = {}
         self._age = 0  # frames since the metrics were computed
@@ -116,8 +117,6 @@ class FrameSource:
         """One chart row per frame that shows new optimizer steps; thinned 2:1 at the limit."""
         if self._run_id != trainer.run_id:
             self.clear(trainer.run_id)
-        if self.history and self.history[-1]["step"] == trainer.step:
+        if self.history.last_step == trainer.step:
             return
         self.history.append({"epoch": trainer.epoch, "step": trainer.step, **losses, **metrics})
-        if len(self.history) > self.history_limit:
-            self.history[:] = self.history[:-1:2] + self.history[-1:]  # keep the newest row exact

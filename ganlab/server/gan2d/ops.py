@@ -46,7 +46,7 @@ def hello(loop: TrainingLoop, resumed: bool) -> dict:
         "slow_motion": loop.slow_motion,
         "manifold_axes": list(loop.manifold_axes),
         "diverged": loop.trainer.diverged,
-        "history": [dict(row) for row in loop.history],
+        "history": loop.history,
     }
 
 
@@ -134,7 +134,7 @@ def view(loop: TrainingLoop, manifold_axes: list[int]) -> None:
 
 
 def history(loop: TrainingLoop) -> list[dict]:
-    return [dict(row) for row in loop.history]
+    return loop.history
 
 
 def save(loop: TrainingLoop, directory: str) -> None:
@@ -150,7 +150,7 @@ def snapshot(loop: TrainingLoop, since: object = None) -> dict | None:
 
     t = loop.trainer
     key = (t.run_id, t.step, t.epoch, loop.params_version, loop.manifold_axes, loop.max_epochs_per_s,
-           loop.slow_motion, len(loop.history))
+           loop.slow_motion, len(loop.frames.history))
     if key == since:
         return None
     arrays, meta = t.state()
@@ -160,7 +160,7 @@ def snapshot(loop: TrainingLoop, since: object = None) -> dict | None:
         "meta": copy.deepcopy(meta),
         "loop": {"params_version": loop.params_version, "max_epochs_per_s": loop.max_epochs_per_s,
                  "slow_motion": loop.slow_motion, "manifold_axes": list(loop.manifold_axes),
-                 "history": [dict(row) for row in loop.history]},
+                 "history": loop.frames.history.state()},  # two arrays: cheap to copy and to pickle
     }
 
 

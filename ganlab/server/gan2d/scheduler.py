@@ -142,7 +142,10 @@ class Scheduler:
         try:
             result = call(*args)
         except Exception as error:
-            reason = loop._fail(error)
+            try:
+                reason = loop._fail(error)
+            except Exception as second:  # it cannot even report: it must not stall the others
+                reason = f"the session failed and could not recover ({type(second).__name__}: {second})"
             if reason is not None:
                 self._close(slot, reason)
             return None

@@ -34,8 +34,13 @@ def write(folder: Path, session_id: str, snap: dict) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".{session_id}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
+    from ganlab.server.gan2d.history import rows_of
+
     checkpoint.write(tmp, snap["arrays"], snap["meta"])
-    (tmp / VIEW).write_text(json.dumps(snap["loop"]))
+    view = dict(snap["loop"])
+    if isinstance(view["history"], dict):  # a ChartHistory state: rows, readable in the file
+        view["history"] = rows_of(view["history"])
+    (tmp / VIEW).write_text(json.dumps(view))
     final = folder / session_id
     if final.exists():
         shutil.rmtree(final)

@@ -81,7 +81,8 @@ class TrainingLoop:
 
     @property
     def history(self) -> list[dict]:
-        return self.frames.history
+        """The chart rows, as new dicts (the loop keeps them compact: history.py)."""
+        return self.frames.history.rows()
 
     @property
     def ended_reason(self) -> str | None:
@@ -224,7 +225,7 @@ class TrainingLoop:
         self.params_version = saved["params_version"]
         self.max_epochs_per_s, self.slow_motion = saved["max_epochs_per_s"], saved["slow_motion"]
         self.manifold_axes = tuple(saved["manifold_axes"])
-        self.frames.history[:] = saved["history"]
+        self.frames.history.load(saved["history"])
 
     def _fail(self, error: Exception) -> str | None:
         """Pause with a readable error instead of dying; the reason to stop after repeated failures."""

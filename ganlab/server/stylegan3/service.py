@@ -47,7 +47,7 @@ class StyleGAN3Service:
         models_dir,
         device_name: str,
         config: StyleGAN3Config | None = None,
-        playing_sessions: Callable[[], int] | None = None,
+        training_cores: Callable[[], int] | None = None,
         hub_config=None,
     ):
         from ganlab.server.stylegan3.downloads import DownloadManager
@@ -58,7 +58,7 @@ class StyleGAN3Service:
         self.registry = ModelRegistry(models_dir, self.device, self.config)
         self.downloads = DownloadManager(self.registry, hub_config)
         self.directions = ModelDirections(self.registry, self.config)
-        self.playing_sessions = playing_sessions or (lambda: 0)
+        self.training_cores = training_cores or (lambda: 0)  # cores GAN Lab training takes now
         self.cores = usable_cores()
         self.render_threads = self.threads_now()
         self._render_pool = ThreadPoolExecutor(1, thread_name_prefix="sg3-render")
@@ -82,15 +82,15 @@ class StyleGAN3Service:
 
     def threads_now(self) -> int:
         """torch threads for the next render: every core while no GAN Lab session is playing, one
-        core fewer per playing session (each trains on one thread), never fewer than one.
+        core fewer per training process that has a playing session, never fewer than one.
         GANLAB_SG3_RENDER_THREADS fixes the number instead."""
         if self.config.render_threads:
             return self.config.render_threads
         try:
-            playing = int(self.playing_sessions())
+            busy = int(self.training_cores())
         except Exception:  # the sessions' registry is another part's: never let it break a render
-            playing = 0
-        return max(1, self.cores - playing)
+            busy = 0
+        return max(1, self.cores - busy)
 
     def _set_threads(self) -> int:
         import torch
@@ -222,12 +222,15 @@ def usable_cores() -> int:
     return os.cpu_count() or 1
 
 
-def playing_sessions(app: FastAPI) -> int:
-    """GAN Lab sessions of this app that are training right now (read-only look at their registry)."""
+def training_cores(app: FastAPI) -> int:
+    """Cores this app's GAN Lab sessions keep busy right now (read-only look at their registry):
+    one per training process with a playing session, as each process trains on one thread."""
     registry = getattr(app.state, "sessions", None)
     sessions = getattr(registry, "sessions", None) or {}
     # A session trains only while it plays and a client watches it (training_loop.py).
-    return sum(1 for s in list(sessions.values()) if getattr(s, "state", None) == "playing" and s.owner is not None)
+    playing = sum(1 for s in list(sessions.values()) if getattr(s, "state", None) == "playing" and s.owner is not None)
+    processes = getattr(getattr(registry, "settings", None), "workers", 0) or 1
+    return min(playing, processes)
 
 
 def get_service(app: FastAPI) -> StyleGAN3Service:
@@ -239,7 +242,7 @@ def get_service(app: FastAPI) -> StyleGAN3Service:
             if service is None:
                 settings = app.state.settings
                 service = StyleGAN3Service(
-                    settings.models_dir, settings.device, playing_sessions=lambda: playing_sessions(app)
+                    settings.models_dir, settings.device, training_cores=lambda: training_cores(app)
                 )
                 app.state.stylegan3 = service
     return service

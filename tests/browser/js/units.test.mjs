@@ -10,7 +10,7 @@ import { decodePoints, describeRejected, encodePoints, formatHash, readHash } fr
 import { diagnose, suggestFix } from "../../../ganlab/static/js/gan2d/health.js";
 import { ladder, linearStep, sliderScale } from "../../../ganlab/static/js/gan2d/numeric.js";
 import { offViewSummary } from "../../../ganlab/static/js/gan2d/offview.js";
-import { describePace, paceValue, speedCommand } from "../../../ganlab/static/js/gan2d/pace.js";
+import { describePace, frameNote, paceValue, rateText, speedCommand } from "../../../ganlab/static/js/gan2d/pace.js";
 import { checkValue, coerce, isLogScale } from "../../../ganlab/static/js/schema.js";
 import { formatEpoch } from "../../../ganlab/static/js/gan2d/transport.js";
 import { inapplicableReason } from "../../../ganlab/static/js/gan2d/controls.js";
@@ -211,4 +211,14 @@ test("drawn points survive the link to 1/65535", () => {
   const hash = formatHash({ dataset: "drawn" }, {}, [], points);
   assert.equal(readHash({ properties: {} }, hash).points.length, 3);
   assert.equal(decodePoints("%%%"), null);
+});
+
+test("the frame note shows a lowered frame rate, and why, only while it is in force", () => {
+  const run = { state: "playing", epochs_per_s: 74.6, step: 900, max_epochs_per_s: 100, slow_motion: false };
+  assert.equal(frameNote(run), null);
+  const shared = { ...run, frame_hz: 21, frame_hz_reason: "20 sessions share one training process: 21 frames/s each" };
+  assert.deepEqual(frameNote(shared), { text: "21 frames/s · shared server", title: shared.frame_hz_reason });
+  assert.equal(frameNote({ ...shared, state: "paused" }), null);
+  assert.equal(frameNote({ ...shared, frame_hz: 30, frame_hz_reason: null }), null);
+  assert.equal(rateText(shared, { d_steps: 2, g_steps: 1 }), "75 epochs/s (CPU-bound; asked 100) · step 900");
 });

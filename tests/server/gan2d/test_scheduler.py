@@ -150,3 +150,23 @@ def test_the_thread_goes_when_the_last_session_stops_and_comes_back_with_the_nex
         assert threads() == 1 and again[0][0].submit(lambda t: t.state).result(5) == "playing"
     finally:
         _stop(again)
+
+
+def test_a_session_that_cannot_even_report_its_failure_is_closed_and_the_others_play_on() -> None:
+    crowd = _crowd(Scheduler(), 3)
+    (broken, _), others = crowd[0], crowd[1:]
+    ended: list[str] = []
+    try:
+        def dead_sink(kind, payload):
+            raise BrokenPipeError("the pipe to the web process is gone")
+
+        broken.on_ended = ended.append
+        broken.sink = dead_sink  # its next frame fails, and so does the error message about it
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not ended:
+            time.sleep(0.05)
+        assert ended and "could not recover" in ended[0] and not broken.is_alive(), ended
+        fps, eps = _rates(others, 1.0)
+        assert min(fps) >= 10 and min(eps) > 0, (fps, eps)
+    finally:
+        _stop(crowd)

@@ -94,3 +94,12 @@ export function rateText(run, params) {
   const note = !cap ? " (full speed)" : measured > 0 && measured < 0.8 * cap ? ` (CPU-bound; asked ${cap})` : "";
   return `${measured} epochs/s${note} · step ${run.step}`;
 }
+
+/**
+ * The header's note while the server sends this session fewer frames because many sessions
+ * share it: {text, title} (the title says why), or null when frames run at the full rate.
+ */
+export function frameNote(run) {
+  if (run.state !== "playing" || !run.frame_hz_reason) return null;
+  return { text: `${Math.round(run.frame_hz)} frames/s · shared server`, title: run.frame_hz_reason };
+}

@@ -103,6 +103,8 @@ export function createSessionHandlers({ schema, store, charts, frames, banner, s
       setRun({ run_id: m.run_id, params_version: m.params_version });
     },
     status: showStatus,
+    // Many sessions share the server: fewer frames each, so training keeps its speed (null: back to full).
+    frame_rate(m) { setRun({ frame_hz: m.frame_hz, frame_hz_reason: m.reason || null }); },
     error(m) {
       banner.show(m.message, { timeout_ms: m.code === "server_full" || m.code === "replaced" ? 0 : 6000 });
       store.set({ paramsReverted: performance.now() }); // put a rejected control back

@@ -4,7 +4,7 @@
  * renders `run`; it keeps no state of its own.
  */
 
-import { createPace, rateText } from "./pace.js";
+import { createPace, frameNote, rateText } from "./pace.js";
 
 /** GAN Lab's counter style: six digits with a thousands separator, e.g. 001,931. */
 export function formatEpoch(epoch) {
@@ -25,6 +25,15 @@ function group(...children) {
   g.className = "group";
   g.append(...children);
   return g;
+}
+
+/** The header's shared-server note (pace.js `frameNote`); hidden while frames run at full rate. */
+function showFrameNote(note) {
+  const el = document.getElementById("frame-note");
+  if (!el) return;
+  el.hidden = !note;
+  el.textContent = note ? note.text : "";
+  el.title = note ? note.title : "";
 }
 
 /** Build the bar into `root`; `send(command)` talks to the session. */
@@ -89,6 +98,7 @@ export function createTransport(root, store, send, schema) {
       play.disabled = run.state === "diverged";
       counter.textContent = formatEpoch(run.epoch || 0);
       rate.textContent = rateText(run, state.params);
+      showFrameNote(frameNote(run));
       document.body.classList.toggle("playing", run.state === "playing");
     }
   });
