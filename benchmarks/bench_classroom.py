@@ -13,7 +13,9 @@ and the ratios are printed. Usage:
 
 The soak test is the same with one count held long: `--sessions 30 --seconds 600`. Its row
 then shows the memory at the start and end of the measured window and the worst gap between
-two frames any client saw (a stall).
+two frames any client saw (a stall). The clients share the server's cores here, where a real
+class brings its own machines, so the server runs at `--server-nice` 5 by default: otherwise
+a starved client's own pauses would be counted as the server's stalls.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ sys.path.insert(0, str(REPO))
 from ganlab.server.gan2d.frames import decode_frame  # noqa: E402
 
 
-def start_server(max_sessions: int, workers: int | None) -> tuple[subprocess.Popen, int]:
+def start_server(max_sessions: int, workers: int | None, server_nice: int) -> tuple[subprocess.Popen, int]:
     log = Path(tempfile.mkstemp(suffix=".log")[1])
     env = {**os.environ, "GANLAB_MAX_SESSIONS": str(max_sessions), "PYTHONPATH": str(REPO)}
     if workers is not None:
@@ -47,6 +49,7 @@ def start_server(max_sessions: int, workers: int | None) -> tuple[subprocess.Pop
         proc = subprocess.Popen(
             [sys.executable, "-m", "ganlab", "serve", "--port", "0", "--log-level", "info"],
             cwd=REPO, env=env, stdout=sink, stderr=subprocess.STDOUT,
+            preexec_fn=(lambda: os.nice(server_nice)) if server_nice else None,
         )
     for _ in range(1200):
         match = re.search(rb"Uvicorn running on http://[^:]+:(\d+)", log.read_bytes())
@@ -130,8 +133,9 @@ def _sample_rss(pid: int, samples: list[float], seconds: float) -> None:
         time.sleep(2.0)
 
 
-def measure(counts: list[int], seconds: float, workers: int | None, speed: float | None) -> dict[int, dict]:
-    proc, port = start_server(sum(counts) + 5, workers)  # closed sessions linger for their grace period
+def measure(counts: list[int], seconds: float, workers: int | None, speed: float | None,
+            server_nice: int) -> dict[int, dict]:
+    proc, port = start_server(sum(counts) + 5, workers, server_nice)  # closed sessions linger for their grace period
     out = {}
     try:
         for n in counts:
@@ -179,14 +183,19 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--workers", type=int, default=None, help="GANLAB_WORKERS (default: one per core)")
     parser.add_argument("--baseline", action="store_true", help="also run with GANLAB_WORKERS=0 and print ratios")
+    parser.add_argument("--server-nice", type=int, default=5,
+                        help="run the server this much nicer than the clients (default 5): the clients stand in "
+                        "for a class's own machines, so they must not be starved by the server they measure; "
+                        "0 gives both the same priority")
     parser.add_argument("--speed", type=float, default=None,
                         help="epochs/s cap each client asks for (the page's default is 100); default: full speed")
     args = parser.parse_args()
     counts = [int(c) for c in args.sessions.split(",")]
     speed = f"{args.speed:g} epochs/s" if args.speed else "full speed"
-    print(f"cores: {os.cpu_count()}, clients train at {speed}, load average before: {os.getloadavg()[0]:.2f}")
-    pool = measure(counts, args.seconds, args.workers, args.speed)
-    baseline = measure(counts, args.seconds, 0, args.speed) if args.baseline else None
+    print(f"cores: {os.cpu_count()}, clients train at {speed}, server nice +{args.server_nice} relative to the "
+          f"clients, load average before: {os.getloadavg()[0]:.2f}")
+    pool = measure(counts, args.seconds, args.workers, args.speed, args.server_nice)
+    baseline = measure(counts, args.seconds, 0, args.speed, args.server_nice) if args.baseline else None
     print_table(f"worker pool (GANLAB_WORKERS={args.workers or os.cpu_count()})", pool, baseline)
     if baseline:
         print_table("all sessions in the web process (GANLAB_WORKERS=0)", baseline)

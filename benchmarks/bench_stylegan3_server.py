@@ -10,7 +10,8 @@ demo (256x256 T by default, `--demo tiny` for the 64x64 test one):
 * with `--drag`, only this: dragging psi and the seed pad as the tab does (one request in
   flight, each frame answered by the newest position), with bf16 previews and without them
   (every frame fp32, as before), alternating round by round; then the release frame
-  (preview false: exact fp32) and how long after the release it arrives;
+  (preview false: exact fp32), asked for when the drag time is up, usually mid-frame as a
+  person lets go, and how long after the release it arrives;
 * with `--threads-both-ways`, only this: time per image while no GAN Lab session plays (the
   server renders on every core) and while one plays (it gives a core back), in alternating
   rounds so load from other processes hits both alike; the fastest round of each is kept.
@@ -197,21 +198,33 @@ def _drag_params(control: str, step: int, seed: int) -> dict:
 
 async def drag_once(ws, control: str, preview: bool, seconds: float, first_id: int, seed: int) -> dict:
     """Drag for `seconds` with the tab's policy (the next position is sent when a frame arrives),
-    then release: ask for the last position with preview false and time that frame."""
+    then release where the pointer is, as a person does: usually while a frame is still
+    rendering. The tab sends the exact request at once when a preview is in flight (the server
+    stops that preview), and after the frame in flight otherwise; time the exact frame."""
     frames, precisions, step = 0, set(), 0
     start = time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        params = _drag_params(control, step, seed)
-        await ws.send(json.dumps({"type": "render", "id": first_id + step, "params": {**params, "preview": preview}}))
-        header, _ = await next_frame(ws)
+    in_flight = False
+    while (left := seconds - (time.perf_counter() - start)) > 0:
+        if not in_flight:
+            params = {**_drag_params(control, step, seed), "preview": preview}
+            await ws.send(json.dumps({"type": "render", "id": first_id + step, "params": params}))
+            in_flight, step = True, step + 1
+        try:
+            header, _ = await asyncio.wait_for(next_frame(ws), left)
+        except TimeoutError:
+            break  # released mid-frame
         frames += 1
         precisions.add(header["precision"])
-        step += 1
+        in_flight = False
     elapsed = time.perf_counter() - start
     released = time.perf_counter()
+    if in_flight and not preview:  # an exact frame in flight is finished first (the tab holds the release)
+        await next_frame(ws)
+    release_id = first_id + step
     final = {**_drag_params(control, step - 1, seed), "preview": False}
-    await ws.send(json.dumps({"type": "render", "id": first_id + step, "params": final}))
-    header, _ = await next_frame(ws)
+    await ws.send(json.dumps({"type": "render", "id": release_id, "params": final}))
+    while (header := (await next_frame(ws))[0])["id"] != release_id:
+        pass  # the preview that was in flight, if it finished before it could give way
     return {
         "fps": frames / elapsed,
         "precisions": sorted(precisions),

@@ -42,7 +42,7 @@ from starlette.websockets import WebSocketDisconnect
 from ganlab.server.stylegan3.directions import serve_directions
 from ganlab.server.stylegan3.downloads import handle_message
 from ganlab.server.stylegan3.params import SEED_MAX, FieldError, RenderParams, first_error
-from ganlab.server.stylegan3.progress import LayerReporter
+from ganlab.server.stylegan3.progress import LayerReporter, Superseded
 from ganlab.server.stylegan3.service import BusyError, StyleGAN3Service
 
 log = logging.getLogger("ganlab.stylegan3")
@@ -255,6 +255,11 @@ class RenderSocket:
             except Exception as error:  # a broken model file must not end the connection
                 await self._send_error(job.id, "model", f"{type(error).__name__}: {error}")
 
+    def _exact_frame_waiting(self) -> bool:
+        """Read on the render thread: a request that is not a drag preview is waiting."""
+        pending = self.pending
+        return pending is not None and not (pending.frames and all(p.preview for p in pending.frames))
+
     def _spawn(self, coroutine) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
         self.tasks.add(task)
@@ -280,10 +285,15 @@ class RenderSocket:
                 {"id": job.id, "model": model.id, "kind": job.kind, "frame": index, "frames": len(job.frames)},
                 self.render_s.get(model.id),
                 self.service.config.progress_after_s,
+                give_way=self._exact_frame_waiting if params.preview else None,
             )
-            result, jpeg = await self.service.render(
-                model, params, lambda r: encode_jpeg(r.image, quality), client=self.client, on_layer=reporter
-            )
+            try:
+                result, jpeg = await self.service.render(
+                    model, params, lambda r: encode_jpeg(r.image, quality), client=self.client, on_layer=reporter
+                )
+            except Superseded:  # the pointer was let go mid-preview: the exact frame renders now
+                await self.send_json({"type": "done", "id": job.id, "kind": job.kind, "superseded": True})
+                return
             if params.layer is None and not result.reused_stages:  # a full render, for the estimate
                 self.render_s[model.id] = result.render_ms / 1e3
             header = {

@@ -25,7 +25,7 @@ export function connectRender(handlers) {
   let attempt = 0;
   let stopped = false;
   let nextId = 1;
-  let inflight = null; // {id, multi}
+  let inflight = null; // {id, multi, preview}
   let held = null; // the newest render request not yet sent
 
   function rawSend(message) {
@@ -46,8 +46,11 @@ export function connectRender(handlers) {
 
   function submit(message) {
     const full = { ...message, id: nextId++ };
-    // A multi-frame job gives way at once (the server stops it between frames); a single render finishes first.
-    if (inflight && !inflight.multi) {
+    // A multi-frame job gives way at once (the server stops it between frames), and so does a drag
+    // preview when the exact frame is asked for (the server stops it between layers); any other
+    // single render finishes first.
+    const givesWay = inflight && (inflight.multi || (inflight.preview && !message.params?.preview));
+    if (inflight && !givesWay) {
       held = message;
       return null;
     }
@@ -55,7 +58,7 @@ export function connectRender(handlers) {
       held = message;
       return null;
     }
-    inflight = { id: full.id, multi: full.type === "grid" || full.type === "interpolate" };
+    inflight = { id: full.id, multi: full.type === "grid" || full.type === "interpolate", preview: !!full.params?.preview };
     return full.id;
   }
 

@@ -99,7 +99,7 @@ export async function mountStyleGAN3Tab(root) {
   injectCss();
   root.classList.add("sg3-tab");
   root.replaceChildren(el("p", { className: "sg3-starting", textContent:
-    "Starting the StyleGAN3 engine (PyTorch loads once; a few seconds the first time)…" }));
+    "Starting the StyleGAN engine (PyTorch loads once; a few seconds the first time)…" }));
   const schema = await fetchRenderSchema();
   const defaults = renderDefaults(schema);
   const limits = schema["x-limits"] || { max_grid: 4, max_frames: 60 };
@@ -149,7 +149,9 @@ export async function mountStyleGAN3Tab(root) {
   const modelName = (id) => (id === "demo" ? "the demo network" : id);
 
   root.replaceChildren(
-    el("div", { className: "sg3-top" }, el("strong", { textContent: "StyleGAN3" }), badge, fp32Box.root),
+    el("div", { className: "sg3-top" },
+      el("strong", { textContent: "StyleGAN", title: "StyleGAN2 and StyleGAN3 generators, run by ganlab's own PyTorch code" }),
+      badge, fp32Box.root),
     banner.root, hub.lead,
     el("div", { className: "sg3-layout" },
       // Seed and ψ sit right under the model picker, above the hub's list, so the controls that
@@ -195,9 +197,9 @@ export async function mountStyleGAN3Tab(root) {
     render();
   });
 
-  viewer.busy("Starting the StyleGAN3 engine…");
+  viewer.busy("Starting the StyleGAN engine…");
   conn = connectRender({
-    connection(state) { if (state === "closed") banner.show("StyleGAN3 connection lost; reconnecting…", 3000); },
+    connection(state) { if (state === "closed") banner.show("StyleGAN connection lost; reconnecting…", 3000); },
     starting: (m) => viewer.busy(m.message),
     hello(m) {
       device = m.device;
