@@ -190,8 +190,9 @@ class Scheduler:
         if not playing or self._frame_cost_s is None:
             return
         hz = max(MIN_FRAME_HZ, math.floor(self.frame_share / (len(playing) * self._frame_cost_s)))
-        reason = (f"{len(playing)} sessions share one training process: {hz:.0f} frames/s each "
-                  "keeps their training fast")
+        reason = (f"{len(playing)} sessions share one training process: fewer frames each keep their training fast"
+                  if len(playing) > 1 else
+                  f"frames may take only {self.frame_share:.0%} of this training process (GANLAB_FRAME_SHARE)")
         for slot in playing:
             self._guard(slot, slot.loop.set_frame_rate, hz, reason)
 

@@ -78,6 +78,7 @@ class TrainingLoop:
         self._failures = 0
         self._stop_requested = False
         self._started = False
+        self._frame_reason: str | None = None  # why frames are fewer, as last told to the client
 
     @property
     def history(self) -> list[dict]:
@@ -161,12 +162,16 @@ class TrainingLoop:
     def set_frame_rate(self, frame_hz: float, reason: str) -> None:
         """Fewer frames while the machine is shared by many sessions (announced to the client)."""
         frame_hz = min(self.max_frame_hz, frame_hz)
+        reason = reason if frame_hz < self.max_frame_hz else None
         back_to_full = frame_hz == self.max_frame_hz != self.frame_hz
-        if not back_to_full and abs(frame_hz - self.frame_hz) < max(1.0, 0.1 * self.frame_hz):
+        small = abs(frame_hz - self.frame_hz) < max(1.0, 0.1 * self.frame_hz)
+        if not back_to_full and small and reason == self._frame_reason:
             return  # the measured budget wobbles a little every second: only real changes are news
-        self.frame_hz, self.frame_interval_s = frame_hz, 1.0 / frame_hz
-        self.send_text({"type": "frame_rate", "frame_hz": round(frame_hz, 1), "max_frame_hz": self.max_frame_hz,
-                        "reason": reason if frame_hz < self.max_frame_hz else None})
+        if not small or back_to_full:
+            self.frame_hz, self.frame_interval_s = frame_hz, 1.0 / frame_hz
+        self._frame_reason = reason
+        self.send_text({"type": "frame_rate", "frame_hz": round(self.frame_hz, 1), "max_frame_hz": self.max_frame_hz,
+                        "reason": reason})
 
     def finish_epoch(self) -> None:
         """`step epoch`: run the epoch in progress (or a new one) to its end, between commands."""

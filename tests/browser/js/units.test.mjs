@@ -216,7 +216,7 @@ test("drawn points survive the link to 1/65535", () => {
 test("the frame note shows a lowered frame rate, and why, only while it is in force", () => {
   const run = { state: "playing", epochs_per_s: 74.6, step: 900, max_epochs_per_s: 100, slow_motion: false };
   assert.equal(frameNote(run), null);
-  const shared = { ...run, frame_hz: 21, frame_hz_reason: "20 sessions share one training process: 21 frames/s each" };
+  const shared = { ...run, frame_hz: 21, frame_hz_reason: "20 sessions share one training process: fewer frames each keep their training fast" };
   assert.deepEqual(frameNote(shared), { text: "21 frames/s · shared server", title: shared.frame_hz_reason });
   assert.equal(frameNote({ ...shared, state: "paused" }), null);
   assert.equal(frameNote({ ...shared, frame_hz: 30, frame_hz_reason: null }), null);

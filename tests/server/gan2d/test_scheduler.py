@@ -98,16 +98,19 @@ def test_commands_are_answered_at_once_while_every_session_trains() -> None:
 
 def test_a_tight_frame_share_lowers_every_rate_and_says_so() -> None:
     crowd = _crowd(Scheduler(frame_share=0.01), 4)
+
+    def told(recorder: Recorder) -> list[dict]:  # the notices naming all four (earlier ones may name fewer)
+        return [t for t in recorder.texts if t.get("type") == "frame_rate" and "4 sessions" in (t["reason"] or "")]
+
     try:
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and not all(
-            any(t.get("type") == "frame_rate" for t in r.texts) for _, r in crowd
-        ):
+        while time.monotonic() < deadline and not all(told(r) for _, r in crowd):
             time.sleep(0.1)
         for loop, recorder in crowd:
-            notice = next(t for t in recorder.texts if t.get("type") == "frame_rate")
-            assert 5 <= notice["frame_hz"] < 30 and "4 sessions" in notice["reason"], notice
-            assert loop.frame_hz == recorder.texts[-1]["frame_hz"] or loop.frame_hz >= 5
+            notices = told(recorder)
+            assert notices and all(5 <= n["frame_hz"] < 30 for n in notices), recorder.texts
+            last = [t for t in recorder.texts if t.get("type") == "frame_rate"][-1]
+            assert loop.frame_hz == last["frame_hz"], (loop.frame_hz, last)  # what it said is what it does
     finally:
         _stop(crowd)
 

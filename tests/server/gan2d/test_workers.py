@@ -94,7 +94,9 @@ async def test_many_sessions_on_one_worker_get_fewer_frames_and_are_told() -> No
         for client in clients:
             await client.send({"type": "play"})
         notice = await clients[0].expect("frame_rate", timeout=20)
-        assert 5 <= notice["frame_hz"] < 30 and notice["max_frame_hz"] == 30 and "2 sessions" in notice["reason"]
+        while "2 sessions" not in (notice["reason"] or ""):  # the first may come while one session played
+            notice = await clients[0].expect("frame_rate", timeout=20)
+        assert 5 <= notice["frame_hz"] < 30 and notice["max_frame_hz"] == 30
         await clients[0].frame(frame_hz=notice["frame_hz"])
         start = time.monotonic()
         clients[0].frames.clear()
