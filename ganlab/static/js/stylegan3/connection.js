@@ -58,6 +58,7 @@ export function connectRender(handlers) {
       held = message;
       return null;
     }
+    held = null; // anything held is older than what was just sent: it would undo it after its frame
     inflight = { id: full.id, multi: full.type === "grid" || full.type === "interpolate", preview: !!full.params?.preview };
     return full.id;
   }
