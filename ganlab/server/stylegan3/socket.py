@@ -18,7 +18,9 @@ and binary frames: `uint32 LE header length | JSON header | JPEG bytes`.
 
 There is one pending slot per connection, not a queue: a request that arrives while another
 waits replaces it (the replaced one is counted in the next frame's `skipped`), and a
-multi-frame job stops as soon as anything newer arrives. So a slow render never piles up work.
+multi-frame job stops as soon as anything newer arrives, at the next synthesis layer of the
+frame it is on (a drag preview likewise, for the exact frame asked for on release). So a slow
+render never piles up work.
 Across connections, one client (address) may have at most `GANLAB_SG3_MAX_QUEUED_RENDERS`
 renders waiting or running; beyond that a request is answered with an `error` of code `busy`.
 
@@ -255,8 +257,14 @@ class RenderSocket:
             except Exception as error:  # a broken model file must not end the connection
                 await self._send_error(job.id, "model", f"{type(error).__name__}: {error}")
 
+    def _give_way(self, job: Job, params: RenderParams):
+        """When a frame stops between two layers (read on the render thread): a grid or an
+        interpolation for any newer request, a drag preview for one that is not a preview."""
+        if len(job.frames) > 1:
+            return lambda: self.pending is not None
+        return self._exact_frame_waiting if params.preview else None
+
     def _exact_frame_waiting(self) -> bool:
-        """Read on the render thread: a request that is not a drag preview is waiting."""
         pending = self.pending
         return pending is not None and not (pending.frames and all(p.preview for p in pending.frames))
 
@@ -285,13 +293,13 @@ class RenderSocket:
                 {"id": job.id, "model": model.id, "kind": job.kind, "frame": index, "frames": len(job.frames)},
                 self.render_s.get(model.id),
                 self.service.config.progress_after_s,
-                give_way=self._exact_frame_waiting if params.preview else None,
+                give_way=self._give_way(job, params),
             )
             try:
                 result, jpeg = await self.service.render(
                     model, params, lambda r: encode_jpeg(r.image, quality), client=self.client, on_layer=reporter
                 )
-            except Superseded:  # the pointer was let go mid-preview: the exact frame renders now
+            except Superseded:  # let go mid-preview, or anything newer mid-grid: that renders now
                 await self.send_json({"type": "done", "id": job.id, "kind": job.kind, "superseded": True})
                 return
             if params.layer is None and not result.reused_stages:  # a full render, for the estimate

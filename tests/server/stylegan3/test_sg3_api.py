@@ -308,7 +308,10 @@ async def test_ws_errors_progress_and_jobs(sg3: LiveServer) -> None:
     await ws.send(json.dumps({"type": "grid", "id": "e", "params": {"seed": 1}, "rows": 4, "cols": 4}))
     await ws.send(json.dumps({"type": "render", "id": "f", "params": {"seed": 5}}))
     seen = await receive_until(ws, frame_with("f"))
-    assert len([m for m in seen if isinstance(m, tuple) and m[0]["id"] == "e"]) <= 1  # the grid gave way
+    # The grid gives way (or never starts, when "f" replaces it while it waits) at the next layer
+    # once "f" is in; on a loaded machine "f" may be read only after a tiny frame or two.
+    grid_frames = [m for m in seen if isinstance(m, tuple) and m[0]["id"] == "e"]
+    assert len(grid_frames) <= 2, [m[0]["index"] for m in grid_frames]
     await ws.close()
 
 

@@ -55,3 +55,16 @@ async def test_the_release_frame_does_not_wait_for_the_preview_in_flight(server:
     # The exact render, plus at most one preview layer: far less than a whole preview on top.
     assert waited_ms < header["render_ms"] + 0.5 * full_ms + 1000, (waited_ms, header["render_ms"], full_ms)
     await ws.close()
+
+
+async def test_a_grid_gives_way_in_the_middle_of_its_frame(server: LiveServer) -> None:
+    ws, _ = await ws_open(server)
+    await ws.send(json.dumps({"type": "grid", "id": "grid", "params": params(seed=40), "rows": 2, "cols": 2}))
+    await receive_until(ws, lambda m: isinstance(m, dict) and m.get("id") == "grid" and m["type"] == "progress",
+                        timeout=120)
+    await ws.send(json.dumps({"type": "render", "id": "now", "params": params(seed=77)}))
+    seen = await receive_until(ws, frame_with("now"), timeout=120)
+    stopped = [m for m in seen if isinstance(m, dict) and m.get("id") == "grid" and m["type"] == "done"]
+    assert stopped and stopped[0]["superseded"] is True, seen[-3:]
+    assert not any(isinstance(m, tuple) and m[0]["id"] == "grid" for m in seen), "the grid finished its frame first"
+    await ws.close()
