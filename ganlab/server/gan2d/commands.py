@@ -48,10 +48,6 @@ class CommandQueue:
         self._queue.put(_STOP)
         self._on_submit()
 
-    def waiting(self) -> bool:
-        """Whether a command (or the stop) is queued: the loop should come back soon."""
-        return not self._queue.empty()
-
     def run(self, target: Any) -> bool:
         """Run the commands queued so far on `target` (never waits); False once stopped."""
         try:

@@ -76,10 +76,6 @@ class Scheduler:
     def __len__(self) -> int:
         return len(self._slots)
 
-    @property
-    def frame_cost_s(self) -> float | None:
-        return self._frame_cost_s
-
     def add(self, loop: Any) -> None:
         """Start running `loop` (its `open()` is called on the scheduler thread)."""
         with self._lock:
@@ -186,7 +182,7 @@ class Scheduler:
             measured = spent / count
             cost = self._frame_cost_s
             self._frame_cost_s = measured if cost is None else 0.5 * cost + 0.5 * measured
-        playing = [s for s in self._slots if s.loop.state == "playing" and s.loop.attached]
+        playing = self._playing()
         if not playing or self._frame_cost_s is None:
             return
         hz = max(MIN_FRAME_HZ, math.floor(self.frame_share / (len(playing) * self._frame_cost_s)))
@@ -195,6 +191,10 @@ class Scheduler:
                   f"frames may take only {self.frame_share:.0%} of this training process (GANLAB_FRAME_SHARE)")
         for slot in playing:
             self._guard(slot, slot.loop.set_frame_rate, hz, reason)
+
+    def _playing(self) -> list[_Slot]:
+        """The loops a client is watching play: they get frames at their rate, and train."""
+        return [s for s in self._slots if s.loop.state == "playing" and s.loop.attached]
 
     # ---- training -------------------------------------------------------------------------
 
@@ -216,7 +216,7 @@ class Scheduler:
 
     def _slice_s(self, runnable: int) -> float:
         """A slice such that a round of every runnable loop, with its frames, fits a frame interval."""
-        intervals = [s.loop.frame_interval_s for s in self._slots if s.loop.attached and s.loop.state == "playing"]
+        intervals = [s.loop.frame_interval_s for s in self._playing()]
         if not intervals:
             return SLICE_S
         room = ROUND_SLACK * min(intervals) * (1.0 - self._frame_fraction) / max(1, runnable)

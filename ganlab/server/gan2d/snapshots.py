@@ -28,14 +28,13 @@ def valid_id(session_id: object) -> bool:
 def write(folder: Path, session_id: str, snap: dict) -> None:
     """Blocking: call it off the event loop."""
     from ganlab.gan2d import checkpoint  # numpy and safetensors: not at app import
+    from ganlab.server.gan2d.history import rows_of
 
     if not valid_id(session_id):
         raise ValueError(f"session_id: not a server-made id: {session_id!r}")
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".{session_id}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
-    from ganlab.server.gan2d.history import rows_of
-
     checkpoint.write(tmp, snap["arrays"], snap["meta"])
     view = dict(snap["loop"])
     if isinstance(view["history"], dict):  # a ChartHistory state: rows, readable in the file

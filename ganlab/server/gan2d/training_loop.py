@@ -163,14 +163,12 @@ class TrainingLoop:
         """Fewer frames while the machine is shared by many sessions (announced to the client)."""
         frame_hz = min(self.max_frame_hz, frame_hz)
         reason = reason if frame_hz < self.max_frame_hz else None
-        back_to_full = frame_hz == self.max_frame_hz != self.frame_hz
-        small = abs(frame_hz - self.frame_hz) < max(1.0, 0.1 * self.frame_hz)
-        if not back_to_full and small and reason == self._frame_reason:
-            return  # the measured budget wobbles a little every second: only real changes are news
-        if not small or back_to_full:
-            self.frame_hz, self.frame_interval_s = frame_hz, 1.0 / frame_hz
-        self._frame_reason = reason
-        self.send_text({"type": "frame_rate", "frame_hz": round(self.frame_hz, 1), "max_frame_hz": self.max_frame_hz,
+        if frame_hz != self.max_frame_hz and abs(frame_hz - self.frame_hz) < max(1.0, 0.1 * self.frame_hz):
+            frame_hz = self.frame_hz  # the measured budget wobbles a little every second: keep the rate
+        if (frame_hz, reason) == (self.frame_hz, self._frame_reason):
+            return  # nothing new to tell
+        self.frame_hz, self.frame_interval_s, self._frame_reason = frame_hz, 1.0 / frame_hz, reason
+        self.send_text({"type": "frame_rate", "frame_hz": round(frame_hz, 1), "max_frame_hz": self.max_frame_hz,
                         "reason": reason})
 
     def finish_epoch(self) -> None:
@@ -222,10 +220,6 @@ class TrainingLoop:
             return self._last_frame_t + self.frame_interval_s
         return None
 
-    def train(self, until: float, interrupted: Callable[[], bool] = lambda: False) -> None:
-        """Optimizer steps until `until`, a paced tick is done, or `interrupted()` (a command came)."""
-        self._advance(until, interrupted)
-
     def _restore_view(self, saved: dict) -> None:
         self.params_version = saved["params_version"]
         self.max_epochs_per_s, self.slow_motion = saved["max_epochs_per_s"], saved["slow_motion"]
@@ -261,7 +255,8 @@ class TrainingLoop:
     def _running(self) -> bool:
         return (self.state == "playing" or self.epochs_to_step > 0) and self.attached
 
-    def _advance(self, until: float, interrupted: Callable[[], bool]) -> None:
+    def train(self, until: float, interrupted: Callable[[], bool]) -> None:
+        """Optimizer steps until `until`, a paced tick is done, or `interrupted()` (a command came)."""
         now = time.monotonic()
         if self.epochs_to_step:
             self._steps_until(lambda finished: self.epochs_to_step == 0, until, interrupted)
@@ -285,7 +280,7 @@ class TrainingLoop:
             if finished and self.epochs_to_step:
                 self.epochs_to_step -= 1
                 self.send_text(self.status_message())
-            if done(finished) or time.monotonic() >= until or interrupted() or self._commands.waiting():
+            if done(finished) or time.monotonic() >= until or interrupted():
                 return
 
     def _optimizer_step(self) -> bool:

@@ -5,9 +5,10 @@ first. A longer one sends a `progress` message with `phase: "render"` at most ev
 so the tab can show a bar instead of a still black box. The hooks fire on the render thread;
 messages are handed to the event loop with call_soon_threadsafe, and never wait for the socket.
 
-The same hook lets a drag preview give way: once `give_way()` says the exact frame has been
-asked for (the pointer was let go), the preview stops at its next layer (`Superseded`), so the
-exact frame does not wait behind a picture nobody will look at.
+The same hook lets a frame give way: once `give_way()` says a request that replaces it is
+waiting (the exact frame on release, for a drag preview; anything newer, for a grid or an
+interpolation), the frame stops at its next layer (`Superseded`), so the newer request does
+not wait behind a picture nobody will look at.
 """
 
 from __future__ import annotations

@@ -27,9 +27,8 @@ function group(...children) {
   return g;
 }
 
-/** The header's shared-server note (pace.js `frameNote`); hidden while frames run at full rate. */
-function showFrameNote(note) {
-  const el = document.getElementById("frame-note");
+/** The header's shared-server note `el` (pace.js `frameNote`); hidden while frames run at full rate. */
+function showFrameNote(el, note) {
   if (!el) return;
   el.hidden = !note;
   el.textContent = note ? note.text : "";
@@ -91,6 +90,7 @@ export function createTransport(root, store, send, schema) {
   // Sharing tools sit in the page header, where they do not crowd the training controls.
   (document.getElementById("header-tools") || root).append(group(share, teacherLabel));
 
+  const frameNoteEl = document.getElementById("frame-note");
   store.subscribe((state, changed) => {
     if (changed.has("run")) {
       const run = state.run;
@@ -98,7 +98,7 @@ export function createTransport(root, store, send, schema) {
       play.disabled = run.state === "diverged";
       counter.textContent = formatEpoch(run.epoch || 0);
       rate.textContent = rateText(run, state.params);
-      showFrameNote(frameNote(run));
+      showFrameNote(frameNoteEl, frameNote(run));
       document.body.classList.toggle("playing", run.state === "playing");
     }
   });
